@@ -1,0 +1,1 @@
+"""corridor: plan contracted commodity flows under transit-country caps."""
