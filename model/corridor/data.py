@@ -1,0 +1,477 @@
+"""Inputs: validated tables plus every derived fact the model needs, computed once with pandas.
+
+No Pyomo here. The derived facts:
+
+- ``routes``: origin, destination, nodes, countries, transit countries, chokepoints and the
+  sums of leg cost, node handling cost, days and CO2 of each route;
+- ``demand``: one row per contract and period (volume, shortfall penalty or NaN);
+- ``flows``: one row per flow variable (contract x eligible route x period) with its
+  capacity use, share weight and unit cost split into transport, handling, carrying, carbon;
+- ``capacity``: one row per (type, id, period) whose capacity is finite in that period,
+  with the base capacity after the Capacities sheet;
+- ``usage``: which flows load which capacity row (flow, capacity row, coefficient);
+- ``expansions``: with the index of the first period in effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputIssue, Issues
+from .io.cells import Table
+
+DEFAULT_PERIOD = "P1"
+
+
+@dataclass
+class Inputs:
+    """Everything the model reads, validated. Build with `read_workbook` or `from_frames`."""
+
+    settings: dict[str, object]
+    periods: list[str]
+    commodities: pd.DataFrame  # index commodity
+    nodes: pd.DataFrame  # index node
+    legs: pd.DataFrame  # index leg
+    routes: pd.DataFrame  # index route, active routes only, with derived columns
+    contracts: pd.DataFrame  # the Contracts rows as typed
+    demand: pd.DataFrame  # contract, period, commodity, origin, destination, volume, penalty
+    flows: pd.DataFrame  # one row per flow variable
+    capacity: pd.DataFrame  # type, id, period, capacity (finite only)
+    usage: pd.DataFrame  # flow, cap_row, coef
+    limits: pd.DataFrame  # the Limits rows as typed
+    expansions: pd.DataFrame  # index expansion
+    tables: dict[str, Table] = field(default_factory=dict)
+    warnings: list[InputIssue] = field(default_factory=list)
+    source: str = ""
+    sha256: str = ""
+    rule_rows: pd.DataFrame | None = None  # filled by rules.expand_rules
+
+    @property
+    def period_index(self) -> dict[str, int]:
+        return {p: i for i, p in enumerate(self.periods)}
+
+    def cell_of(self, sheet: str, column: str, row: int) -> str:
+        """'Legs!F7' for a table row, '' when the sheet did not come from a table."""
+        table = self.tables.get(sheet)
+        return f"{table.sheet}!{table.cell(column, row)}" if table is not None else ""
+
+    def with_changes(self, **changes: object) -> Inputs:
+        return replace(self, **changes)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def route_facts(
+    routes: pd.DataFrame, legs: pd.DataFrame, nodes: pd.DataFrame, include_origin: bool
+) -> pd.DataFrame:
+    """Add origin, destination, nodes, countries, transit, chokepoints and cost sums."""
+    out = routes.copy()
+    leg_from, leg_to = legs["from"].to_dict(), legs["to"].to_dict()
+    country = nodes["country"].to_dict()
+    handling = nodes["handling_cost"].to_dict()
+    leg_countries, leg_choke = legs["countries"].to_dict(), legs["chokepoints"].to_dict()
+    route_nodes, countries, transit, chokes = [], [], [], []
+    for seq in out["legs"]:
+        path = (leg_from[seq[0]], *(leg_to[leg] for leg in seq))
+        route_nodes.append(path)
+        names: list[str] = [country[n] for n in path]
+        for leg in seq:
+            names.extend(leg_countries[leg] or ())
+        ordered = tuple(dict.fromkeys(names))
+        countries.append(ordered)
+        drop = {country[path[-1]]} | (set() if include_origin else {country[path[0]]})
+        transit.append(tuple(c for c in ordered if c not in drop))
+        chokes.append(tuple(dict.fromkeys(t for leg in seq for t in (leg_choke[leg] or ()))))
+    out["origin"] = [p[0] for p in route_nodes]
+    out["destination"] = [p[-1] for p in route_nodes]
+    out["nodes"] = route_nodes
+    out["countries"] = countries
+    out["transit"] = transit
+    out["chokepoints"] = chokes
+    out["corridor"] = [
+        c if c is not None else r for c, r in zip(out["corridor"], out.index, strict=True)
+    ]
+    out["leg_cost"] = [float(legs.loc[list(seq), "cost"].sum()) for seq in out["legs"]]
+    out["days"] = [float(legs.loc[list(seq), "days"].sum()) for seq in out["legs"]]
+    out["co2"] = [float(legs.loc[list(seq), "co2"].sum()) for seq in out["legs"]]
+    out["handling"] = [float(sum(handling[n] for n in p)) for p in route_nodes]
+    return out
+
+
+def allowed_pairs(
+    routes: pd.DataFrame, commodities: pd.DataFrame, legs: pd.DataFrame
+) -> set[tuple[str, str]]:
+    """(route, commodity) pairs the route allows: its list decides alone, else the modes."""
+    mode = legs["mode"].to_dict()
+    pairs = set()
+    for route, listed, seq in zip(routes.index, routes["commodities"], routes["legs"], strict=True):
+        if listed:
+            pairs.update((route, k) for k in listed if k in commodities.index)
+            continue
+        leg_modes = {mode[leg] for leg in seq}
+        for k, modes in commodities["modes"].items():
+            if not modes or leg_modes <= set(modes):
+                pairs.add((route, k))
+    return pairs
+
+
+def expand_demand(
+    contracts: pd.DataFrame, periods: list[str], setting_penalty: float | None
+) -> pd.DataFrame:
+    """One row per contract and period; penalty NaN where delivery must be in full."""
+    frame = contracts.copy()
+    frame["period"] = [[p] if p is not None else list(periods) for p in frame["period"]]
+    frame = frame.explode("period", ignore_index=True)
+    penalty = []
+    for value in frame["shortfall_penalty"]:
+        if value is None:
+            penalty.append(np.nan if setting_penalty is None else float(setting_penalty))
+        elif value == "none":
+            penalty.append(np.nan)
+        else:
+            penalty.append(float(value))
+    frame["penalty"] = penalty
+    order = {p: i for i, p in enumerate(periods)}
+    frame["_t"] = frame["period"].map(order)
+    frame = frame.sort_values(["_t", "_row"], kind="stable").drop(columns="_t")
+    return frame.reset_index(drop=True)
+
+
+def build_flows(
+    demand: pd.DataFrame,
+    routes: pd.DataFrame,
+    commodities: pd.DataFrame,
+    allowed: set[tuple[str, str]],
+    settings: dict[str, object],
+) -> pd.DataFrame:
+    """Flow variables: each demand row x each eligible route, with unit costs and weights."""
+    cand = demand.reset_index(names="demand").merge(
+        routes[["origin", "destination"]].reset_index(names="route"),
+        on=["origin", "destination"],
+        how="inner",
+    )
+    keep = [(r, k) in allowed for r, k in zip(cand["route"], cand["commodity"], strict=True)]
+    cand = cand[np.asarray(keep, dtype=bool)]
+    listed = [lst is None or r in lst for r, lst in zip(cand["route"], cand["routes"], strict=True)]
+    cand = cand[np.asarray(listed, dtype=bool)]
+    com = commodities.loc[cand["commodity"]]
+    rt = routes.loc[cand["route"]]
+    cu, cf = com["capacity_use"].to_numpy(), com["cost_factor"].to_numpy()
+    vpu = com["value_per_unit"].to_numpy()
+    flows = pd.DataFrame(
+        {
+            "contract": cand["contract"].to_numpy(),
+            "route": cand["route"].to_numpy(),
+            "period": cand["period"].to_numpy(),
+            "commodity": cand["commodity"].to_numpy(),
+            "origin": cand["origin"].to_numpy(),
+            "destination": cand["destination"].to_numpy(),
+            "demand": cand["demand"].to_numpy(),
+            "capacity_use": cu,
+            "value_per_unit": vpu,
+            "transport": cu * cf * rt["leg_cost"].to_numpy(),
+            "handling": cu * cf * rt["handling"].to_numpy(),
+            "carbon": cu * float(settings["carbon_price"]) * rt["co2"].to_numpy(),
+            "carrying": vpu * float(settings["carrying_cost_rate"]) * rt["days"].to_numpy() / 365.0,
+        }
+    )
+    flows["unit_cost"] = flows[["transport", "handling", "carbon", "carrying"]].sum(axis=1)
+    flows["weight"] = cu if settings["share_basis"] == "volume" else vpu
+    return flows.sort_values(["demand", "route"], kind="stable").reset_index(drop=True)
+
+
+def build_capacity(
+    inputs_parts: dict[str, pd.DataFrame], overrides: pd.DataFrame, periods: list[str]
+) -> pd.DataFrame:
+    """Capacity in effect per (type, id, period) before expansions; NaN = unlimited."""
+    frames = []
+    for kind, frame in inputs_parts.items():
+        base = pd.DataFrame(
+            {
+                "type": kind,
+                "id": frame.index,
+                "capacity": frame["capacity"].astype(float).to_numpy(),
+            }
+        )
+        frames.append(base.merge(pd.DataFrame({"period": periods}), how="cross"))
+    cap = pd.concat(frames, ignore_index=True)
+    if len(overrides):
+        ov = overrides.rename(columns={"target_type": "type", "target": "id"})
+        every = ov[ov["period"].isna()].drop(columns="period")
+        one = ov[ov["period"].notna()]
+        for part, keys in ((every, ["type", "id"]), (one, ["type", "id", "period"])):
+            if len(part):
+                cap = cap.merge(
+                    part[[*keys, "capacity"]].rename(columns={"capacity": "_new"}),
+                    on=keys,
+                    how="left",
+                    indicator=True,
+                )
+                hit = cap["_merge"] == "both"
+                cap.loc[hit, "capacity"] = cap.loc[hit, "_new"].astype(float)
+                cap = cap.drop(columns=["_new", "_merge"])
+    return cap
+
+
+def build_usage(flows: pd.DataFrame, routes: pd.DataFrame, capacity: pd.DataFrame) -> pd.DataFrame:
+    """(flow, cap_row, coef): a flow loads every node and leg of its route and the route."""
+    members = []
+    for kind, column in (("node", "nodes"), ("leg", "legs")):
+        exploded = routes[column].explode()
+        part = pd.DataFrame({"route": exploded.index, "id": exploded.to_numpy()})
+        part["type"] = kind
+        members.append(part)
+    members.append(pd.DataFrame({"route": routes.index, "id": routes.index, "type": "route"}))
+    member = pd.concat(members, ignore_index=True)
+    rows = capacity.reset_index(names="cap_row")[["cap_row", "type", "id", "period"]]
+    member = member.merge(rows, on=["type", "id"], how="inner")
+    usage = (
+        flows[["route", "period", "capacity_use"]]
+        .reset_index(names="flow")
+        .merge(member, on=["route", "period"], how="inner")
+    )
+    return pd.DataFrame(
+        {
+            "flow": usage["flow"].to_numpy(),
+            "cap_row": usage["cap_row"].to_numpy(),
+            "coef": usage["capacity_use"].to_numpy(),
+        }
+    )
+
+
+def table_frame(tables: dict[str, Table], name: str, index: str | None = None) -> pd.DataFrame:
+    from .schema import INPUT_SHEETS
+
+    if name in tables:
+        frame = tables[name].frame
+    else:
+        frame = pd.DataFrame(columns=[*INPUT_SHEETS[name].column_names, "_row"])
+    return frame.set_index(index, drop=False).rename_axis(None) if index else frame
+
+
+def prepare(tables: dict[str, Table], issues: Issues, source: str = "", sha256: str = "") -> Inputs:
+    """Typed tables -> Inputs: validate across sheets, derive, raise InputError on any error."""
+    from . import rules, validate
+
+    settings = validate.parse_settings(tables.get("Settings"), issues)
+    for name, what, column in (
+        ("Periods", "period", "period"),
+        ("Commodities", "commodity", "commodity"),
+        ("Nodes", "node", "node"),
+        ("Legs", "leg", "leg"),
+        ("Routes", "route", "route"),
+        ("Limits", "rule", "rule"),
+        ("Expansions", "expansion", "expansion"),
+    ):
+        if name in tables:
+            validate.check_unique(tables[name], column, issues, what)
+    periods = list(dict.fromkeys(table_frame(tables, "Periods")["period"])) or [DEFAULT_PERIOD]
+    commodities = table_frame(tables, "Commodities", "commodity")
+    nodes = table_frame(tables, "Nodes", "node")
+    legs = table_frame(tables, "Legs", "leg")
+    routes_all = table_frame(tables, "Routes", "route")
+    contracts = table_frame(tables, "Contracts")
+    limits = table_frame(tables, "Limits")
+    expansions = table_frame(tables, "Expansions", "expansion")
+    overrides = table_frame(tables, "Capacities")
+    known = {
+        "node": set(nodes.index),
+        "leg": set(legs.index),
+        "route": set(routes_all.index),
+        "commodity": set(commodities.index),
+        "period": set(periods),
+        "contract": set(contracts["contract"]),
+    }
+
+    t = tables.get
+    for table, column, kind in (
+        (t("Legs"), "from", "node"),
+        (t("Legs"), "to", "node"),
+        (t("Routes"), "legs", "leg"),
+        (t("Routes"), "commodities", "commodity"),
+        (t("Contracts"), "commodity", "commodity"),
+        (t("Contracts"), "origin", "node"),
+        (t("Contracts"), "destination", "node"),
+        (t("Contracts"), "period", "period"),
+        (t("Contracts"), "routes", "route"),
+        (t("Capacities"), "period", "period"),
+        (t("Expansions"), "first_period", "period"),
+    ):
+        if table is not None:
+            validate.check_refs(table, column, known[kind], issues, kind)
+    label_places = {"country": [], "chokepoint": [], "corridor": []}
+    for table, column, what in (
+        (t("Nodes"), "country", "country"),
+        (t("Legs"), "countries", "country"),
+        (t("Legs"), "chokepoints", "chokepoint"),
+        (t("Routes"), "corridor", "corridor"),
+    ):
+        if table is not None:
+            label_places[what].extend(
+                (table, column, v, r)
+                for v, r in zip(table.frame[column], table.frame["_row"], strict=True)
+            )
+    for what, places in label_places.items():
+        validate.check_labels(places, issues, what)
+    if t("Routes") is not None:
+        validate.check_routes(t("Routes"), legs, issues)
+    if t("Contracts") is not None:
+        validate.check_contract_rows(t("Contracts"), issues)
+    if t("Capacities") is not None:
+        validate.check_capacity_rows(t("Capacities"), known, issues)
+    for rec in expansions.to_dict("records"):
+        if (
+            rec["target"] is not None
+            and rec["target_type"] is not None
+            and rec["target"] not in known[rec["target_type"]]
+        ):
+            issues.error(
+                "Expansions",
+                tables["Expansions"].cell("target", rec["_row"]),
+                "target",
+                rec["target"],
+                f"unknown {rec['target_type']}",
+            )
+    if t("Limits") is not None:
+        validate.check_limits(t("Limits"), known, issues)
+    issues.raise_if_any(source)
+
+    active = routes_all[routes_all["active"].astype(bool)]
+    routes = route_facts(active, legs, nodes, bool(settings["include_origin_country"]))
+    allowed = allowed_pairs(routes, commodities, legs)
+    _check_contract_routes(tables.get("Contracts"), contracts, routes_all, routes, allowed, issues)
+    demand = expand_demand(contracts, periods, settings["shortfall_penalty"])
+    flows = build_flows(demand, routes, commodities, allowed, settings)
+    served = set(flows["demand"])
+    for i, rec in demand.iterrows():
+        if i not in served:
+            issues.error(
+                "Contracts",
+                tables["Contracts"].cell("contract", rec["_row"]),
+                "contract",
+                rec["contract"],
+                f"no eligible route from {rec['origin']} to {rec['destination']} for "
+                f"{rec['commodity']} in {rec['period']} (check the routes' legs, "
+                "commodities, modes and active columns)",
+            )
+    capacity = build_capacity({"node": nodes, "leg": legs, "route": routes}, overrides, periods)
+    expansions = expansions.copy()
+    order = {p: i for i, p in enumerate(periods)}
+    expansions["first_index"] = [
+        order.get(p, 0) if p is not None else 0 for p in expansions["first_period"]
+    ]
+    capacity = capacity[capacity["capacity"].notna()].reset_index(drop=True)
+    usage = build_usage(flows, routes, capacity)
+    used = np.unique(usage["cap_row"].to_numpy())  # rows no flow can load need no constraint
+    capacity = capacity.loc[used].reset_index(drop=True)
+    usage["cap_row"] = np.searchsorted(used, usage["cap_row"].to_numpy())
+    if settings["share_basis"] == "value" and len(limits):
+        _check_value_basis(tables.get("Limits"), limits, commodities, flows, issues)
+
+    inputs = Inputs(
+        settings=settings,
+        periods=periods,
+        commodities=commodities,
+        nodes=nodes,
+        legs=legs,
+        routes=routes,
+        contracts=contracts,
+        demand=demand,
+        flows=flows,
+        capacity=capacity,
+        usage=usage,
+        limits=limits,
+        expansions=expansions,
+        tables=tables,
+        warnings=issues.warnings,
+        source=source,
+        sha256=sha256,
+    )
+    inputs.rule_rows = rules.expand_rules(inputs, issues)
+    issues.raise_if_any(source)
+    return inputs
+
+
+def _check_contract_routes(
+    table: Table | None,
+    contracts: pd.DataFrame,
+    routes_all: pd.DataFrame,
+    routes: pd.DataFrame,
+    allowed: set[tuple[str, str]],
+    issues: Issues,
+) -> None:
+    """A listed route must join the contract's ends; inactive or disallowed ones are dropped."""
+    if table is None:
+        return
+    for rec in contracts.to_dict("records"):
+        for r in rec["routes"] or ():
+            if r not in routes_all.index:
+                continue
+            cell = table.cell("routes", rec["_row"])
+            if r not in routes.index:
+                issues.warn(
+                    "Contracts",
+                    cell,
+                    "routes",
+                    r,
+                    f"route {r} is inactive; dropped from contract {rec['contract']}",
+                )
+                continue
+            ends = (routes.at[r, "origin"], routes.at[r, "destination"])
+            if ends != (rec["origin"], rec["destination"]):
+                issues.error(
+                    "Contracts",
+                    cell,
+                    "routes",
+                    r,
+                    f"route {r} runs {ends[0]} -> {ends[1]}, not {rec['origin']} -> "
+                    f"{rec['destination']} as contract {rec['contract']} needs",
+                )
+            elif (r, rec["commodity"]) not in allowed:
+                issues.warn(
+                    "Contracts",
+                    cell,
+                    "routes",
+                    r,
+                    f"route {r} does not allow {rec['commodity']}; dropped from "
+                    f"contract {rec['contract']}",
+                )
+
+
+def _check_value_basis(
+    table: Table | None,
+    limits: pd.DataFrame,
+    commodities: pd.DataFrame,
+    flows: pd.DataFrame,
+    issues: Issues,
+) -> None:
+    """With share_basis value, commodities in a share rule's scope need value_per_unit > 0."""
+    zero = set(commodities.index[commodities["value_per_unit"] <= 0])
+    for rec in limits.to_dict("records"):
+        if rec["max_share"] is None and rec["min_share"] is None:
+            continue
+        scope = flows
+        for col in ("destination", "commodity", "origin", "contract"):
+            if rec[col] not in ("*", "ALL", None):
+                scope = scope[scope[col] == rec[col]]
+        bad = sorted(set(scope["commodity"]) & zero)
+        if bad and table is not None:
+            issues.error(
+                "Limits",
+                table.cell("rule", rec["_row"]),
+                "rule",
+                rec["rule"],
+                f"share_basis is value but commodity {', '.join(bad)} in this rule's "
+                "scope has value_per_unit 0; give it a value or use share_basis volume",
+            )

@@ -1,0 +1,36 @@
+"""Shared helpers for the feature modules: linear expressions from arrays, grouping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+
+def linear(coefs: Sequence[float], variables: Sequence[pyo.Var], constant: float = 0.0):
+    """sum coefs * variables + constant, built directly (no operator overloading)."""
+    return LinearExpression(
+        constant=constant, linear_coefs=[float(c) for c in coefs], linear_vars=list(variables)
+    )
+
+
+def groups(
+    keys: np.ndarray, members: np.ndarray, coefs: np.ndarray
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Yield (key, members, coefs) per distinct integer key, in key order."""
+    if len(keys) == 0:
+        return
+    order = np.argsort(keys, kind="stable")
+    keys, members, coefs = keys[order], members[order], coefs[order]
+    cuts = np.flatnonzero(np.diff(keys)) + 1
+    starts = np.concatenate(([0], cuts))
+    ends = np.concatenate((cuts, [len(keys)]))
+    for a, b in zip(starts, ends, strict=True):
+        yield int(keys[a]), members[a:b], coefs[a:b]
+
+
+def add_cost(m: pyo.Block, name: str, expression) -> None:
+    """Register a cost term; the objective is the sum of the registered terms (Switch style)."""
+    m.cost_terms[name] = expression

@@ -1,0 +1,54 @@
+"""Shipment lots.
+
+Components
+----------
+LOTTED                 (route, period) with a lot_size and some flow variable
+shipments[r,t]         integer >= 0, lots sent (upper bound ceil(M[r,t] / lot_size))
+lot_count[r,t]:        load[r,t] <= lot_size[r] * shipments[r,t]
+cost term ``lot_cost`` = sum lot_cost[r] * shipments[r,t]
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+
+from .base import add_cost, linear
+from .route_use import route_loads, tight_bounds
+
+
+def add(m: pyo.Block, inputs) -> None:
+    routes = inputs.routes
+    lotted = routes.index[routes["lot_size"] > 0]
+    if len(lotted) == 0:
+        return
+    loads = route_loads(inputs)
+    keys = [(r, t) for r in lotted for t in inputs.periods if (r, t) in loads]
+    if not keys:
+        return
+    bound = tight_bounds(inputs, m.expansions_by_target)
+    size = routes["lot_size"].to_dict()
+    m.LOTTED = pyo.Set(initialize=keys, dimen=2, ordered=True)
+    m.shipments = pyo.Var(
+        m.LOTTED,
+        within=pyo.NonNegativeIntegers,
+        bounds=lambda _, r, t: (
+            0,
+            math.ceil(bound[r, t] / size[r] - 1e-9)
+            if math.isfinite(bound.get((r, t), math.inf))
+            else None,
+        ),
+    )
+    x = m.flow_list
+
+    def rule(_, r, t):
+        idx, co = loads[r, t]
+        return linear([*co, -size[r]], [*(x[i] for i in idx), m.shipments[r, t]]) <= 0
+
+    m.lot_count = pyo.Constraint(m.LOTTED, rule=rule)
+    add_cost(
+        m,
+        "lot_cost",
+        linear([routes.at[r, "lot_cost"] for r, _ in keys], [m.shipments[k] for k in keys]),
+    )

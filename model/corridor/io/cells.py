@@ -1,0 +1,332 @@
+"""Raw cells -> typed tables, following the spec's reading conventions (section 1).
+
+`parse_table` is the one place where a cell becomes a value; it serves workbooks read from
+disk and DataFrames handed over by an embedding program alike, so both get the same checks
+and the same messages (cells are named as if the frame were a sheet with headers in row 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..errors import Issues, column_letter, suggest
+from ..schema import BIG_NUMBER, MODES, Column, SheetSpec, normalise_name
+
+EXCEL_ERRORS = {
+    "#N/A",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+}
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+TRUE_WORDS = {"yes", "true", "1", "x", "y"}
+FALSE_WORDS = {"no", "false", "0", "n"}
+NONE_WORD = "none"
+HEADER_SEARCH_ROWS = 30
+
+
+class CellError(ValueError):
+    """A cell that cannot become a value of its column's kind; the message says what's wanted."""
+
+
+@dataclass
+class Table:
+    """A typed input sheet: one row per data row, `_row` the Excel row number."""
+
+    sheet: str
+    frame: pd.DataFrame
+    letters: dict[str, str] = field(default_factory=dict)  # column -> column letter
+
+    def cell(self, column: str, row: int) -> str:
+        return f"{self.letters.get(column, '?')}{row}"
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def as_text(value: object) -> str:
+    """Ids and labels are text: 12 and 12.0 both become '12'."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellError("expected text, got a number that is not finite")
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        raise CellError("expected text, got a date or time")
+    return str(value).strip()
+
+
+def as_number(value: object) -> float:
+    if isinstance(value, bool):
+        raise CellError("expected a number, got a true/false value")
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        raise CellError("expected a number, got a date or time (format the cell as a number)")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        if not PLAIN_NUMBER.fullmatch(text):
+            raise CellError("expected a number; type it in a number cell (e.g. 2000 or 2.5)")
+        number = float(text)
+    if not math.isfinite(number):
+        raise CellError("expected a finite number")
+    if abs(number) >= BIG_NUMBER:
+        raise CellError(f"expected a number below {BIG_NUMBER:g}; leave the cell blank for none")
+    return number
+
+
+def as_share(value: object) -> float:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        number = as_number(value.strip()[:-1]) / 100
+    else:
+        number = as_number(value)
+    if not 0 <= number <= 1:
+        raise CellError("expected a share between 0 and 1 (0.4 or 40%)")
+    return number
+
+
+def as_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise CellError("expected yes or no (also true/false, 1/0, x)")
+
+
+def check_id(text: str) -> str:
+    if not text:
+        raise CellError("expected an id, got an empty text")
+    if "," in text or ">" in text:
+        raise CellError("ids and labels may not contain ',' or '>'")
+    return text
+
+
+def as_list(value: object, column: Column) -> tuple[str, ...]:
+    items = [part.strip() for part in as_text(value).split(column.separator)]
+    if any(not item for item in items):
+        raise CellError(f"a list item is empty; separate items with {column.separator!r}")
+    if column.ref == "mode":
+        return tuple(as_choice(item, MODES) for item in items)
+    return tuple(check_id(item) for item in items)
+
+
+def as_choice(value: object, choices: tuple[str, ...]) -> str:
+    word = normalise_name(as_text(value))
+    if word in choices:
+        return word
+    raise CellError(f"expected one of {', '.join(choices)}{suggest(word, choices)}")
+
+
+def parse_value(value: object, column: Column) -> object:
+    """One non-blank cell -> its typed value, or CellError."""
+    kind = column.kind
+    if kind == "number" or kind == "int":
+        number = as_number(value)
+        if column.minimum is not None:
+            if column.positive and number <= column.minimum:
+                raise CellError(f"expected a number > {column.minimum:g}")
+            if number < column.minimum:
+                raise CellError(f"expected a number >= {column.minimum:g}")
+        if kind == "int":
+            if not number.is_integer():
+                raise CellError("expected a whole number")
+            return int(number)
+        return number
+    if kind == "share":
+        return as_share(value)
+    if kind == "bool":
+        return as_bool(value)
+    if kind == "choice":
+        return as_choice(value, column.choices)
+    if kind in ("refs", "labels"):
+        return as_list(value, column)
+    if kind == "penalty":
+        if isinstance(value, str) and value.strip().lower() == NONE_WORD:
+            return NONE_WORD
+        number = as_number(value)
+        if number < 0:
+            raise CellError("expected a number >= 0, or none")
+        return number
+    text = as_text(value)
+    if kind == "scope":
+        if text == "*" or text.upper() in ("ALL",):
+            return text.upper()
+        return check_id(text)
+    if kind in ("id", "ref", "label", "key"):
+        return check_id(text)
+    return text  # text: kept as typed (trimmed)
+
+
+def _find_header(rows: list[list[object]], spec: SheetSpec) -> int | None:
+    required = {c.name for c in spec.columns if c.required}
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        names = {normalise_name(v) for v in row if isinstance(v, str)}
+        if required and required <= names:
+            return index
+    return None
+
+
+def parse_table(
+    spec: SheetSpec,
+    rows: list[list[object]],
+    issues: Issues,
+    sheet_name: str | None = None,
+    bad_cells: dict[tuple[int, int], str] | None = None,
+    merged: list[str] | None = None,
+) -> Table:
+    """Rows from A1 (row 0 = header) -> a typed Table; problems go to `issues`."""
+    sheet = sheet_name or spec.name
+    bad_cells = bad_cells or {}
+    names = [c.name for c in spec.columns]
+    empty = Table(sheet, pd.DataFrame(columns=[*names, "_row"]))
+    header = rows[0] if rows else []
+    found = _find_header(rows, spec)
+    if found not in (None, 0):
+        issues.error(
+            sheet,
+            f"A{found + 1}",
+            "",
+            None,
+            f"the header row must be row 1 (found it in row {found + 1}); delete the rows above it",
+        )
+        return empty
+    if merged:
+        issues.error(
+            sheet,
+            merged[0],
+            "",
+            None,
+            f"merged cells in a table ({', '.join(merged[:5])}); unmerge them",
+        )
+    positions: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, title in enumerate(header):
+        if is_blank(title):
+            continue
+        key = (
+            normalise_name(as_text(title)) if not isinstance(title, str) else normalise_name(title)
+        )
+        if key in positions:
+            issues.error(
+                sheet,
+                f"{column_letter(index)}1",
+                key,
+                title,
+                f"column {key!r} appears twice in the header",
+            )
+        elif key in names:
+            positions[key] = index
+        else:
+            unknown.append(str(title))
+    if unknown:
+        issues.warn(
+            sheet,
+            "",
+            "",
+            None,
+            f"unknown column(s) ignored: {', '.join(unknown)}; expected columns are "
+            f"{', '.join(names)}",
+        )
+    missing = [c.name for c in spec.columns if c.required and c.name not in positions]
+    for name in missing:
+        issues.error(
+            sheet,
+            "1",
+            name,
+            None,
+            f"required column {name!r} is missing from the header in row 1"
+            f"{suggest(name, [normalise_name(u) for u in unknown])}",
+        )
+    if missing:
+        return empty
+    letters = {name: column_letter(pos) for name, pos in positions.items()}
+    data: dict[str, list[object]] = {name: [] for name in names}
+    data["_row"] = []
+    first_pos = min(positions.values()) if positions else 0
+    for r, row in enumerate(rows[1:], start=1):
+        if all(is_blank(v) for v in row) and not any(
+            (r, c) in bad_cells for c in positions.values()
+        ):
+            continue
+        lead = row[first_pos] if first_pos < len(row) else None
+        if (
+            isinstance(lead, str)
+            and lead.lstrip().startswith("#")
+            and (r, first_pos) not in bad_cells
+            and lead.strip() not in EXCEL_ERRORS
+        ):
+            continue
+        for column in spec.columns:
+            pos = positions.get(column.name)
+            raw = row[pos] if pos is not None and pos < len(row) else None
+            value = column.default
+            if pos is not None and (r, pos) in bad_cells:
+                issues.error(
+                    sheet, f"{letters[column.name]}{r + 1}", column.name, None, bad_cells[(r, pos)]
+                )
+            elif isinstance(raw, str) and raw.strip() in EXCEL_ERRORS:
+                issues.error(
+                    sheet,
+                    f"{letters[column.name]}{r + 1}",
+                    column.name,
+                    raw.strip(),
+                    "an error value, not data; fix the formula or type the value",
+                )
+            elif not is_blank(raw):
+                try:
+                    value = parse_value(raw, column)
+                except CellError as exc:
+                    issues.error(
+                        sheet, f"{letters[column.name]}{r + 1}", column.name, raw, str(exc)
+                    )
+            elif column.required:
+                issues.error(
+                    sheet,
+                    f"{letters[column.name]}{r + 1}",
+                    column.name,
+                    None,
+                    "a value is required",
+                )
+            data[column.name].append(value)
+        data["_row"].append(r + 1)
+    frame = pd.DataFrame(data, columns=[*names, "_row"])
+    return Table(sheet, frame, letters)
+
+
+def frame_to_rows(frame: pd.DataFrame) -> list[list[object]]:
+    """A DataFrame -> rows from A1, so in-memory inputs go through `parse_table` too."""
+    header = [str(c) for c in frame.columns]
+    body = frame.astype(object).where(frame.notna(), None).values.tolist()
+    return [header, *body]

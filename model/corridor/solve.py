@@ -1,0 +1,301 @@
+"""Pyomo model -> HiGHS (highspy, in memory) -> values back on the model.
+
+The hand-off reads every active row of the model into row-wise sparse arrays and passes
+them to highspy in one ``passModel`` call: no files. The model's own rows are
+LinearExpressions read term by term; rows a caller added are compiled with Pyomo's linear
+walker, so an embedding program's constraints reach the solver too. The solver's outcome is mapped to the spec's words and never dressed up:
+a plan is only "optimal" when HiGHS proves it so.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.numeric_types import native_numeric_types
+from pyomo.core.base.var import VarData
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.repn.linear import LinearRepnVisitor
+from pyomo.repn.util import VarRecorder
+
+log = logging.getLogger("corridor")
+INF = highspy.kHighsInf
+
+
+@dataclass
+class SolveOptions:
+    time_limit: float = 60.0
+    mip_gap: float = 1e-4
+    verbose: bool = False
+    highs_options: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class SolveResult:
+    """What the solver said, in the spec's terms."""
+
+    status: str  # optimal, feasible, infeasible, unbounded, no_solution, error
+    objective: float | None = None
+    best_bound: float | None = None
+    gap: float | None = None
+    solve_seconds: float = 0.0
+    handoff_seconds: float = 0.0
+    is_mip: bool = False
+    nodes: int = 0
+    message: str = ""
+    highs_status: str = ""
+    n_vars: int = 0
+    n_cons: int = 0
+    n_nonzeros: int = 0
+    row_duals: dict = field(default_factory=dict, repr=False)  # ConstraintData -> dual (LP only)
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+
+@dataclass
+class Compiled:
+    """The model as HiGHS sees it, kept so analyses can change and re-solve it."""
+
+    highs: highspy.Highs
+    columns: list
+    rows: list
+    integer: bool
+    offset: float
+    sign: float = 1.0  # -1 when the objective is maximised (HiGHS minimises)
+
+
+def new_highs() -> highspy.Highs:
+    """A silent Highs instance: HiGHS prints its banner to fd 1 when the first one is made,
+    which would corrupt `corridor solve --json` output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    return h
+
+
+def highs_version() -> str:
+    h = new_highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+def _terms(body, visitor, var_map) -> tuple[float, list, list]:
+    """(constant, variables, coefficients) of a linear body.
+
+    The model's own rows are LinearExpressions read term by term; anything else a caller
+    added goes through Pyomo's general linear walker.
+    """
+    if body.__class__ is LinearExpression:
+        constant, variables, coefs = 0.0, [], []
+        for arg in body.args:
+            cls = arg.__class__
+            if cls is MonomialTermExpression:
+                coef, var = arg.args
+                variables.append(var)
+                coefs.append(coef)
+            elif cls in native_numeric_types:
+                constant += arg
+            elif cls is VarData or getattr(arg, "is_variable_type", lambda: False)():
+                variables.append(arg)
+                coefs.append(1.0)
+            else:
+                break
+        else:
+            if not any(v.fixed for v in variables) and all(
+                c.__class__ in native_numeric_types for c in coefs
+            ):
+                return constant, variables, coefs
+    repn = visitor.walk_expression(body)
+    if repn.nonlinear is not None:
+        raise ValueError(f"constraint body is not linear: {body}")
+    return float(repn.constant), [var_map[i] for i in repn.linear], list(repn.linear.values())
+
+
+def compile_model(m: pyo.ConcreteModel) -> Compiled:
+    """Active objective and constraints -> one row-wise HighsLp passed in one call."""
+    var_map: dict[int, object] = {}
+    visitor = LinearRepnVisitor({}, var_recorder=VarRecorder(var_map, None))
+    column_of: dict[int, int] = {}
+    columns: list = []
+    rows: list = []
+    starts, index, value = [0], [], []
+    row_lower, row_upper = [], []
+
+    def cols(variables) -> list[int]:
+        out = []
+        for var in variables:
+            key = id(var)
+            j = column_of.get(key)
+            if j is None:
+                j = column_of[key] = len(columns)
+                columns.append(var)
+            out.append(j)
+        return out
+
+    objectives = list(m.component_data_objects(pyo.Objective, active=True))
+    if len(objectives) != 1:
+        raise ValueError(f"the model needs exactly one active objective, has {len(objectives)}")
+    objective = objectives[0]
+    offset, obj_vars, obj_coefs = _terms(objective.expr, visitor, var_map)
+    obj_cols = cols(obj_vars)
+    for con in m.component_data_objects(pyo.Constraint, active=True):
+        lb, ub = con.lb, con.ub
+        if lb is None and ub is None:
+            continue
+        constant, variables, coefs = _terms(con.body, visitor, var_map)
+        index.extend(cols(variables))
+        value.extend(coefs)
+        starts.append(len(index))
+        rows.append(con)
+        row_lower.append(-INF if lb is None else float(lb) - constant)
+        row_upper.append(INF if ub is None else float(ub) - constant)
+    n_cols = len(columns)
+    sign = 1.0 if objective.sense == pyo.minimize else -1.0
+    cost = np.zeros(n_cols)
+    np.add.at(cost, np.asarray(obj_cols, dtype=np.int64), np.asarray(obj_coefs, dtype=float))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_cols, len(rows)
+    lp.col_cost_ = sign * cost
+    lp.offset_ = sign * float(offset)
+    lp.col_lower_ = np.array([-INF if v.lb is None else v.lb for v in columns], dtype=float)
+    lp.col_upper_ = np.array([INF if v.ub is None else v.ub for v in columns], dtype=float)
+    lp.row_lower_ = np.asarray(row_lower, dtype=float)
+    lp.row_upper_ = np.asarray(row_upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.asarray(value, dtype=float)
+    integer = np.array([v.is_integer() or v.is_binary() for v in columns], dtype=bool)
+    if integer.any():
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+            for i in integer
+        ]
+    h = new_highs()
+    h.passModel(lp)
+    return Compiled(h, columns, rows, bool(integer.any()), lp.offset_, sign)
+
+
+def run(compiled: Compiled, options: SolveOptions) -> SolveResult:
+    """Solve the compiled model; map HiGHS's status to the spec's words."""
+    h = compiled.highs
+    h.setOptionValue("output_flag", bool(options.verbose))
+    h.setOptionValue("log_to_console", bool(options.verbose))
+    h.setOptionValue("time_limit", float(options.time_limit))
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    for name, value in options.highs_options.items():
+        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            return SolveResult("error", message=f"HiGHS rejected option {name}={value!r}")
+    h.HandleKeyboardInterrupt = True
+    start = time.perf_counter()
+    h.solve()
+    seconds = time.perf_counter() - start
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    ms = highspy.HighsModelStatus
+    result = SolveResult(
+        "error",
+        solve_seconds=seconds,
+        is_mip=compiled.integer,
+        highs_status=h.modelStatusToString(status),
+        n_vars=h.getNumCol(),
+        n_cons=h.getNumRow(),
+        n_nonzeros=h.getNumNz(),
+    )
+    if status == ms.kOptimal:
+        result.status = "optimal"
+    elif status == ms.kInfeasible:
+        result.status = "infeasible"
+    elif status in (ms.kUnbounded, ms.kUnboundedOrInfeasible):
+        result.status = _unbounded_or_infeasible(h, status)
+    elif status in (
+        ms.kTimeLimit,
+        ms.kIterationLimit,
+        ms.kInterrupt,
+        ms.kSolutionLimit,
+        ms.kObjectiveBound,
+        ms.kObjectiveTarget,
+    ):
+        result.status = "feasible" if has_primal else "no_solution"
+        result.message = f"stopped after {seconds:.1f} s ({result.highs_status})"
+    else:
+        result.message = f"HiGHS ended with status {result.highs_status}"
+    if result.status in ("optimal", "feasible") and not has_primal:
+        result.status = "no_solution"
+    if result.has_solution:
+        result.objective = compiled.sign * float(info.objective_function_value)
+        if compiled.integer:
+            result.best_bound = compiled.sign * float(info.mip_dual_bound)
+            gap = float(info.mip_gap)
+            result.gap = gap if math.isfinite(gap) else None
+            result.nodes = int(info.mip_node_count)
+        else:
+            result.best_bound, result.gap = result.objective, 0.0
+    return result
+
+
+def _unbounded_or_infeasible(h: highspy.Highs, status) -> str:
+    """Presolve may not tell the two apart; one re-solve without it does."""
+    if status == highspy.HighsModelStatus.kUnbounded:
+        return "unbounded"
+    h.setOptionValue("presolve", "off")
+    h.solve()
+    h.setOptionValue("presolve", "choose")
+    again = h.getModelStatus()
+    if again == highspy.HighsModelStatus.kInfeasible:
+        return "infeasible"
+    return "unbounded"
+
+
+def load_values(compiled: Compiled, result: SolveResult) -> None:
+    """Put the solution on the Pyomo variables (integers rounded when within tolerance)."""
+    h = compiled.highs
+    solution = h.getSolution()
+    values = np.asarray(solution.col_value, dtype=float)
+    for var, value in zip(compiled.columns, values, strict=True):
+        if var.is_integer() or var.is_binary():
+            rounded = round(value)
+            value = float(rounded) if abs(value - rounded) <= 1e-6 else value
+        var.set_value(value, skip_validation=True)
+    if not compiled.integer and solution.dual_valid:
+        duals = np.asarray(solution.row_dual, dtype=float)
+        result.row_duals = {}
+        for con, dual in zip(compiled.rows, duals, strict=True):
+            result.row_duals[con] = result.row_duals.get(con, 0.0) + float(dual)
+
+
+def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveResult:
+    """Compile, solve and load the values; variables the solver never saw are set to 0."""
+    options = options or SolveOptions()
+    start = time.perf_counter()
+    compiled = compile_model(m)
+    handoff = time.perf_counter() - start
+    result = run(compiled, options)
+    result.handoff_seconds = handoff
+    if result.has_solution:
+        seen = {id(v) for v in compiled.columns}
+        for var in m.component_data_objects(pyo.Var, active=True):
+            if id(var) not in seen:
+                lower = -math.inf if var.lb is None else var.lb
+                upper = math.inf if var.ub is None else var.ub
+                var.set_value(min(max(0.0, lower), upper), skip_validation=True)
+        load_values(compiled, result)
+    m.compiled = compiled
+    return result
