@@ -24,6 +24,7 @@ import pandas as pd
 
 from .errors import InputIssue, Issues
 from .io.cells import Table
+from .schema import INPUT_SHEETS
 
 DEFAULT_PERIOD = "P1"
 
@@ -251,12 +252,15 @@ def build_usage(flows: pd.DataFrame, routes: pd.DataFrame, capacity: pd.DataFram
 
 
 def table_frame(tables: dict[str, Table], name: str, index: str | None = None) -> pd.DataFrame:
-    from .schema import INPUT_SHEETS
-
+    """A typed sheet as a frame: number columns as float (NaN = blank), the rest as objects."""
+    spec = INPUT_SHEETS[name]
     if name in tables:
-        frame = tables[name].frame
+        frame = tables[name].frame.copy()
     else:
-        frame = pd.DataFrame(columns=[*INPUT_SHEETS[name].column_names, "_row"])
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in [*spec.column_names, "_row"]})
+    for col in spec.columns:
+        if col.kind in ("number", "int", "share"):
+            frame[col.name] = frame[col.name].astype(float)
     return frame.set_index(index, drop=False).rename_axis(None) if index else frame
 
 
@@ -459,7 +463,7 @@ def _check_value_basis(
     """With share_basis value, commodities in a share rule's scope need value_per_unit > 0."""
     zero = set(commodities.index[commodities["value_per_unit"] <= 0])
     for rec in limits.to_dict("records"):
-        if rec["max_share"] is None and rec["min_share"] is None:
+        if pd.isna(rec["max_share"]) and pd.isna(rec["min_share"]):
             continue
         scope = flows
         for col in ("destination", "commodity", "origin", "contract"):

@@ -321,7 +321,9 @@ def parse_table(
                 )
             data[column.name].append(value)
         data["_row"].append(r + 1)
-    frame = pd.DataFrame(data, columns=[*names, "_row"])
+    # object columns keep None as None (pandas would turn text columns into str with NaN)
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
+    frame["_row"] = frame["_row"].astype(int)
     return Table(sheet, frame, letters)
 
 

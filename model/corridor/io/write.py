@@ -13,6 +13,7 @@ import math
 import os
 import re
 import tempfile
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -114,7 +115,9 @@ class _SheetWriter:
             TableColumn(id=i + 1, name=safe_text(c)) for i, c in enumerate(self.columns)
         ]
         table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-        self.ws.add_table(table)
+        with warnings.catch_warnings():  # columns are set above; openpyxl warns regardless
+            warnings.simplefilter("ignore", UserWarning)
+            self.ws.add_table(table)
 
 
 def _rows(frame: pd.DataFrame):
