@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import copy
 
-import pandas as pd
-
 import corridor
+import pandas as pd
 
 BASE: dict[str, list[dict]] = {
     "Commodities": [{"commodity": "U", "unit": "t"}],

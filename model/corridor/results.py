@@ -306,8 +306,8 @@ def expansions_sheet(m: pyo.ConcreteModel, inputs: Inputs, capacity: pd.DataFram
     base = inputs.capacity.set_index(["type", "id", "period"])["capacity"]
     used = capacity.set_index(["type", "id", "period"])["used"]
     above = []
-    for e, kind, target, first in zip(
-        exp.index, exp["target_type"], exp["target"], exp["first_index"], strict=True
+    for kind, target, first in zip(
+        exp["target_type"], exp["target"], exp["first_index"], strict=True
     ):
         best = 0.0
         for t in inputs.periods[first:]:

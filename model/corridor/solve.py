@@ -3,8 +3,9 @@
 The hand-off reads every active row of the model into row-wise sparse arrays and passes
 them to highspy in one ``passModel`` call: no files. The model's own rows are
 LinearExpressions read term by term; rows a caller added are compiled with Pyomo's linear
-walker, so an embedding program's constraints reach the solver too. The solver's outcome is mapped to the spec's words and never dressed up:
-a plan is only "optimal" when HiGHS proves it so.
+walker, so an embedding program's constraints reach the solver too. The solver's outcome
+is mapped to the spec's words and never dressed up: a plan is only "optimal" when HiGHS
+proves it so.
 """
 
 from __future__ import annotations
