@@ -22,7 +22,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from . import expansions
-from .base import add_cost, groups, linear
+from .base import add_cost, linear
 
 LOOSE_M = 1e7  # only for the benchmark's comparison of tight against loose big-M
 
@@ -30,13 +30,9 @@ LOOSE_M = 1e7  # only for the benchmark's comparison of tight against loose big-
 def route_loads(inputs) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
     """(route, period) -> (flow positions, capacity_use) of its flows."""
     f = inputs.flows
-    key = f["route"].astype(str) + "\x00" + f["period"].astype(str)
-    codes, uniques = pd.factorize(key)
-    out = {}
-    for k, idx, co in groups(codes, np.arange(len(f)), f["capacity_use"].to_numpy()):
-        route, period = uniques[k].split("\x00")
-        out[route, period] = (idx, co)
-    return out
+    cu = f["capacity_use"].to_numpy()
+    index = f.groupby(["route", "period"], sort=False).indices
+    return {key: (idx, cu[idx]) for key, idx in index.items()}
 
 
 def tight_bounds(inputs, by_target: dict) -> dict[tuple[str, str], float]:
