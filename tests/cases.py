@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import copy
 
-import corridor
 import pandas as pd
+
+import corridor
 
 BASE: dict[str, list[dict]] = {
     "Commodities": [{"commodity": "U", "unit": "t"}],

@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+
 from check import check_plan
 
 UNIT = {"R1": 16.5, "R2": 26.0}

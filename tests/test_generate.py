@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from corridor.generate import SHEETS, SIZES, flow_variable_count, generate_frames, write_workbook
 
 _BASELINE = Path(__file__).resolve().parents[1] / "benchmarks" / "baseline.py"

@@ -1,9 +1,10 @@
 """Hand-solved cases for the integer decisions: route use, lots, expansions, soft rules."""
 
 import pytest
-from cases import flow_of, solve, world
 
 import corridor
+
+from cases import flow_of, solve, world
 
 
 def _routes(*specs):

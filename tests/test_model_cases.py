@@ -4,8 +4,10 @@ Each expected value is derived in the docstring from the base world in cases.py
 (R_cn 20/t, R_ru 30/t, R_az 40/t, 100 t from A to D).
 """
 
-import corridor
 import pytest
+
+import corridor
+
 from cases import flow_of, solve, world
 from check import check_plan
 
