@@ -328,8 +328,18 @@ def prepare(tables: dict[str, Table], issues: Issues, source: str = "", sha256: 
             )
     for what, places in label_places.items():
         validate.check_labels(places, issues, what)
-    if t("Routes") is not None:
-        validate.check_routes(t("Routes"), legs, issues)
+    # Rows with broken references are set aside so the checks below still run on the rest,
+    # and every error reaches the planner in one pass.
+    legs = legs[legs["from"].isin(known["node"]) & legs["to"].isin(known["node"])]
+    sound = validate.check_routes(t("Routes"), legs, issues) if t("Routes") is not None else set()
+    routes_all = routes_all[routes_all.index.isin(sound)]
+    contracts = contracts[
+        contracts["commodity"].isin(known["commodity"])
+        & contracts["origin"].isin(known["node"])
+        & contracts["destination"].isin(known["node"])
+        & (contracts["period"].isna() | contracts["period"].isin(known["period"]))
+        & contracts["volume"].notna()
+    ]
     if t("Contracts") is not None:
         validate.check_contract_rows(t("Contracts"), issues)
     if t("Capacities") is not None:
@@ -349,60 +359,72 @@ def prepare(tables: dict[str, Table], issues: Issues, source: str = "", sha256: 
             )
     if t("Limits") is not None:
         validate.check_limits(t("Limits"), known, issues)
-    issues.raise_if_any(source)
+    if issues.errors and not (len(legs) and len(routes_all) and len(contracts)):
+        issues.raise_if_any(source)
 
-    active = routes_all[routes_all["active"].astype(bool)]
-    routes = route_facts(active, legs, nodes, bool(settings["include_origin_country"]))
-    allowed = allowed_pairs(routes, commodities, legs)
-    _check_contract_routes(tables.get("Contracts"), contracts, routes_all, routes, allowed, issues)
-    demand = expand_demand(contracts, periods, settings["shortfall_penalty"])
-    flows = build_flows(demand, routes, commodities, allowed, settings)
-    served = set(flows["demand"])
-    for i, rec in demand.iterrows():
-        if i not in served:
-            issues.error(
-                "Contracts",
-                tables["Contracts"].cell("contract", rec["_row"]),
-                "contract",
-                rec["contract"],
-                f"no eligible route from {rec['origin']} to {rec['destination']} for "
-                f"{rec['commodity']} in {rec['period']} (check the routes' legs, "
-                "commodities, modes and active columns)",
-            )
-    capacity = build_capacity({"node": nodes, "leg": legs, "route": routes}, overrides, periods)
-    expansions = expansions.copy()
-    order = {p: i for i, p in enumerate(periods)}
-    expansions["first_index"] = [
-        order.get(p, 0) if p is not None else 0 for p in expansions["first_period"]
-    ]
-    capacity = capacity[capacity["capacity"].notna()].reset_index(drop=True)
-    usage = build_usage(flows, routes, capacity)
-    used = np.unique(usage["cap_row"].to_numpy())  # rows no flow can load need no constraint
-    capacity = capacity.loc[used].reset_index(drop=True)
-    usage["cap_row"] = np.searchsorted(used, usage["cap_row"].to_numpy())
-    if settings["share_basis"] == "value" and len(limits):
-        _check_value_basis(tables.get("Limits"), limits, commodities, flows, issues)
+    def derive() -> Inputs:
+        active = routes_all[routes_all["active"].astype(bool)]
+        routes = route_facts(active, legs, nodes, bool(settings["include_origin_country"]))
+        allowed = allowed_pairs(routes, commodities, legs)
+        _check_contract_routes(
+            tables.get("Contracts"), contracts, routes_all, routes, allowed, issues
+        )
+        demand = expand_demand(contracts, periods, settings["shortfall_penalty"])
+        flows = build_flows(demand, routes, commodities, allowed, settings)
+        served = set(flows["demand"])
+        for i, rec in demand.iterrows():
+            if i not in served:
+                issues.error(
+                    "Contracts",
+                    tables["Contracts"].cell("contract", rec["_row"]),
+                    "contract",
+                    rec["contract"],
+                    f"no eligible route from {rec['origin']} to {rec['destination']} for "
+                    f"{rec['commodity']} in {rec['period']} (check the routes' legs, "
+                    "commodities, modes and active columns)",
+                )
+        capacity = build_capacity({"node": nodes, "leg": legs, "route": routes}, overrides, periods)
+        order = {p: i for i, p in enumerate(periods)}
+        expansions_in_effect = expansions.copy()
+        expansions_in_effect["first_index"] = [
+            order.get(p, 0) if p is not None else 0 for p in expansions["first_period"]
+        ]
+        capacity = capacity[capacity["capacity"].notna()].reset_index(drop=True)
+        usage = build_usage(flows, routes, capacity)
+        used = np.unique(usage["cap_row"].to_numpy())  # rows no flow can load need no constraint
+        capacity = capacity.loc[used].reset_index(drop=True)
+        usage["cap_row"] = np.searchsorted(used, usage["cap_row"].to_numpy())
+        if settings["share_basis"] == "value" and len(limits):
+            _check_value_basis(tables.get("Limits"), limits, commodities, flows, issues)
 
-    inputs = Inputs(
-        settings=settings,
-        periods=periods,
-        commodities=commodities,
-        nodes=nodes,
-        legs=legs,
-        routes=routes,
-        contracts=contracts,
-        demand=demand,
-        flows=flows,
-        capacity=capacity,
-        usage=usage,
-        limits=limits,
-        expansions=expansions,
-        tables=tables,
-        warnings=issues.warnings,
-        source=source,
-        sha256=sha256,
-    )
-    inputs.rule_rows = rules.expand_rules(inputs, issues)
+        inputs = Inputs(
+            settings=settings,
+            periods=periods,
+            commodities=commodities,
+            nodes=nodes,
+            legs=legs,
+            routes=routes,
+            contracts=contracts,
+            demand=demand,
+            flows=flows,
+            capacity=capacity,
+            usage=usage,
+            limits=limits,
+            expansions=expansions_in_effect,
+            tables=tables,
+            warnings=issues.warnings,
+            source=source,
+            sha256=sha256,
+        )
+        inputs.rule_rows = rules.expand_rules(inputs, issues)
+        return inputs
+
+    try:
+        inputs = derive()
+    except Exception:
+        # a crash on rows already reported as wrong is their consequence, not a bug to show
+        issues.raise_if_any(source)
+        raise
     issues.raise_if_any(source)
     return inputs
 

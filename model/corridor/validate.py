@@ -138,14 +138,17 @@ def parse_settings(table: Table | None, issues: Issues) -> dict[str, object]:
     return settings
 
 
-def check_routes(routes: Table, legs: pd.DataFrame, issues: Issues) -> None:
-    """Consecutive legs connect and no node appears twice."""
+def check_routes(routes: Table, legs: pd.DataFrame, issues: Issues) -> set[str]:
+    """Consecutive legs connect and no node appears twice. Returns the sound route ids
+    (`legs` holds only the legs whose ends are known nodes)."""
     ends = legs[["from", "to"]].to_dict("index")
+    sound = set()
     for route, seq, row in zip(
         routes.frame["route"], routes.frame["legs"], routes.frame["_row"], strict=True
     ):
         if not seq or any(leg not in ends for leg in seq):
             continue  # unknown legs are reported by check_refs
+        before = len(issues.errors)
         where = routes.cell("legs", row)
         for a, b in zip(seq, seq[1:], strict=False):
             if ends[a]["to"] != ends[b]["from"]:
@@ -167,6 +170,9 @@ def check_routes(routes: Table, legs: pd.DataFrame, issues: Issues) -> None:
                 " > ".join(seq),
                 f"route {route} visits node(s) {', '.join(repeated)} more than once",
             )
+        if len(issues.errors) == before:
+            sound.add(route)
+    return sound
 
 
 def check_contract_rows(contracts: Table, issues: Issues) -> None:
