@@ -25,8 +25,21 @@ class InputIssue:
 
     def __str__(self) -> str:
         col = f" [{self.column}]" if self.column else ""
-        val = "" if self.value is None or self.value == "" else f" = {self.value!r}"
+        val = "" if self.value is None or self.value == "" else f" = {show(self.value)}"
         return f"{self.where}{col}{val}: {self.message}"
+
+
+def show(value: object) -> str:
+    """A cell value as a planner would recognise it: 'text', 2000, 2025-01-02."""
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float):
+        return f"{value:.15g}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    return repr(value)
 
 
 class InputError(Exception):

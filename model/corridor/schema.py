@@ -17,6 +17,7 @@ Column kinds
 ``bool``      yes/no, true/false, 1/0, x
 ``choice``    one of ``choices`` (matched case-insensitively)
 ``text``      free text, kept as typed
+``any``       kept as read; parsed later by the setting it belongs to
 ``key``       an id that may repeat (a contract split by period, a setting name)
 ``scope``     an id, ``*`` or ``ALL`` (Limits scope columns)
 ``penalty``   a number >= 0 or ``none`` (a contract's shortfall penalty)
@@ -76,7 +77,7 @@ INPUT_SHEETS: dict[str, SheetSpec] = {
             "Settings",
             (
                 _c("setting", "key", required=True, help="Setting name (see the Guide)"),
-                _c("value", "text", help="Setting value; blank takes the default"),
+                _c("value", "any", help="Setting value; blank takes the default"),
             ),
             help="Run-wide options, one per row.",
         ),

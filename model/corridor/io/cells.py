@@ -152,6 +152,8 @@ def as_choice(value: object, choices: tuple[str, ...]) -> str:
 def parse_value(value: object, column: Column) -> object:
     """One non-blank cell -> its typed value, or CellError."""
     kind = column.kind
+    if kind == "any":
+        return value.strip() if isinstance(value, str) else value
     if kind == "number" or kind == "int":
         number = as_number(value)
         if column.minimum is not None:
