@@ -6,10 +6,11 @@ import zipfile
 
 import openpyxl
 import pytest
-from cases import BASE, world, write_workbook
 
 import corridor
 from corridor.cli import main
+
+from cases import BASE, world, write_workbook
 
 
 def errors_of(sheets, tmp_path, name="in.xlsx") -> list[str]:
