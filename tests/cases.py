@@ -81,6 +81,9 @@ def write_workbook(sheets: dict[str, list[dict]], path) -> None:
         ws = wb.create_sheet(name)
         columns = list(dict.fromkeys(k for row in rows for k in row))
         ws.append(columns)
-        for row in rows:
-            ws.append([row.get(c) for c in columns])
+        for r, row in enumerate(rows, start=2):
+            for c, name in enumerate(columns, start=1):
+                cell = ws.cell(r, c, row.get(name))
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # typed text that merely looks like a formula
     wb.save(path)

@@ -1,0 +1,242 @@
+"""The results workbook as a planner opens it, and the command line around it."""
+
+import hashlib
+import json
+
+import openpyxl
+import pytest
+from cases import solve, world, write_workbook
+
+import corridor
+from corridor.cli import main
+from corridor.io import write as write_mod
+from corridor.schema import RESULT_SHEETS, SUMMARY_ITEMS
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    """A valid workbook whose ids and labels look like formulas and control text."""
+    sheets = world({"default_max_transit_share": 0.5})
+    sheets["Routes"][0]["route"] = "=1+1"
+    sheets["Routes"][1]["corridor"] = "@SUM(A1)"
+    sheets["Routes"][2]["corridor"] = "+cmd|' /C calc'!A0"
+    sheets["Nodes"][2]["country"] = "-RU"
+    sheets["Contracts"][0]["contract"] = "\tK1"
+    path = tmp_path / "in.xlsx"
+    write_workbook(sheets, path)
+    return path
+
+
+def test_solve_writes_every_sheet_as_a_table(hostile, tmp_path):
+    out = tmp_path / "out.xlsx"
+    before = _sha(hostile)
+    assert main(["solve", str(hostile), "-o", str(out)]) == 0
+    assert _sha(hostile) == before  # the input is never modified
+    wb = openpyxl.load_workbook(out)
+    expected = ["Summary", "Flows", "Contracts", "Exposure", "Rules", "Capacity", "Routes"]
+    assert wb.sheetnames[: len(expected)] == expected
+    assert wb.sheetnames[len(expected) : len(expected) + 2] == ["Log", "Guide"]
+    for name in expected:
+        ws = wb[name]
+        assert ws.freeze_panes == "A2"
+        assert len(ws.tables) == 1
+        header = [c.value for c in ws[1]]
+        assert header == [c.name for c in RESULT_SHEETS[name]]
+    items = [row[0].value for row in wb["Summary"].iter_rows(min_row=2)]
+    assert items == list(SUMMARY_ITEMS)
+    assert wb["Flows"]["K2"].number_format.endswith('"USD"')
+
+
+def test_no_cell_is_a_formula_and_text_stays_text(hostile, tmp_path):
+    out = tmp_path / "out.xlsx"
+    corridor.run(hostile, out)
+    wb = openpyxl.load_workbook(out)
+    texts = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula"
+                if isinstance(cell.value, str):
+                    texts.add(cell.value)
+    assert {"=1+1", "@SUM(A1)", "+cmd|' /C calc'!A0"} <= texts
+    assert "K1" in texts  # ids are trimmed
+    assert write_mod.safe_text("K1\x07") == "K1\ufffd"  # XML cannot hold control characters
+
+
+def test_same_workbook_same_results(hostile, tmp_path):
+    def cells(path):
+        wb = openpyxl.load_workbook(path)
+        out = {}
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    out[(ws.title, c.coordinate)] = c.value
+        return out
+
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    corridor.run(hostile, a)
+    corridor.run(hostile, b)
+    ca, cb = cells(a), cells(b)
+    varying = {"solve_seconds", "time_of_run"}
+    wb = openpyxl.load_workbook(a)
+    skip = {
+        ("Summary", f"B{r[0].row}")
+        for r in wb["Summary"].iter_rows(min_row=2)
+        if r[0].value in varying
+    }
+    assert {k: v for k, v in ca.items() if k not in skip} == {
+        k: v for k, v in cb.items() if k not in skip
+    }
+
+
+def test_locked_target_keeps_old_file(hostile, tmp_path, capsys):
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(b"old results")
+    (tmp_path / "~$out.xlsx").write_bytes(b"lock")
+    code = main(["solve", str(hostile), "-o", str(out)])
+    assert code == 1
+    assert out.read_bytes() == b"old results"
+    err = capsys.readouterr().err
+    assert "out.xlsx is open in a spreadsheet program (~$out.xlsx exists); close the file" in err
+    assert not list(tmp_path.glob(".out.*.tmp"))
+
+
+def test_rows_beyond_the_sheet_limit_continue(monkeypatch, tmp_path):
+    monkeypatch.setattr(write_mod, "MAX_ROWS", 3)  # 2 data rows a sheet
+    sheets = world(
+        Contracts=[
+            {"contract": f"K{i}", "commodity": "U", "origin": "A", "destination": "D", "volume": 10}
+            for i in range(5)
+        ]
+    )
+    out = solve(sheets)
+    path = corridor.write_results(out.results, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert {"Flows", "Flows (2)", "Flows (3)"} <= set(wb.sheetnames)
+    log = [
+        r[2].value
+        for name in wb.sheetnames
+        if name.startswith("Log")
+        for r in wb[name].iter_rows(min_row=2)
+    ]
+    assert "Flows: 5 rows continue on 2 more sheet(s)" in log
+
+
+def test_long_text_is_capped():
+    assert len(write_mod.safe_text("x" * 40000)) == write_mod.MAX_CELL_CHARS
+
+
+def test_json_summary(hostile, tmp_path, capsys):
+    assert main(["solve", str(hostile), "-o", str(tmp_path / "o.xlsx"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["status"] == "optimal" and summary["objective"] == pytest.approx(2500)
+
+
+def test_infeasible_exit_3_with_diagnosis(tmp_path, capsys):
+    """Leg AX holds 60 and every route to D is removed but R_cn: K1's 100 t cannot go."""
+    sheets = world(Routes=[{"route": "R_cn", "legs": "AX > XD"}])
+    sheets["Legs"][0]["capacity"] = 60
+    path = tmp_path / "inf.xlsx"
+    write_workbook(sheets, path)
+    out = tmp_path / "inf_results.xlsx"
+    assert main(["solve", str(path), "-o", str(out)]) == 3
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:2] == ["Summary", "Diagnosis"]
+    rows = list(wb["Diagnosis"].iter_rows(min_row=2, values_only=True))
+    assert rows == [
+        (
+            "capacity",
+            "leg AX",
+            "P1",
+            60,
+            100,
+            "leg AX needs +40 capacity units in P1 (from 60 to 100)",
+            "Legs!F2",
+        )
+    ]
+    assert "leg AX needs +40 capacity units in P1" in capsys.readouterr().out
+
+
+def test_diagnosis_names_the_cap_to_raise(tmp_path):
+    """Only R_cn and R_ru exist, CN holds at most 30 t: a 50 % cap cannot be met."""
+    sheets = world(
+        {"default_max_transit_share": 0.5},
+        Routes=[{"route": "R_cn", "legs": "AX > XD"}, {"route": "R_ru", "legs": "AY > YD"}],
+    )
+    sheets["Legs"][2]["capacity"] = 30  # AY: RU can take 30 of the 100 t
+    out = solve(sheets)
+    assert out.exit_code == 3
+    diag = out.results["Diagnosis"]
+    assert list(diag["change"]) == [
+        "raise the CN cap (default_cap) for destination D, commodity U, period P1 from 50.0% "
+        "to 70.0%"
+    ]
+    assert list(diag["cell"]) == ["Settings!B2"]
+
+
+def test_time_limit_without_plan_exits_4(tmp_path, capsys):
+    path = tmp_path / "t.xlsx"
+    write_workbook(world(), path)
+    code = main(["solve", str(path), "-o", str(tmp_path / "t_out.xlsx"), "--time-limit", "0"])
+    assert code == 4
+    wb = openpyxl.load_workbook(tmp_path / "t_out.xlsx")
+    assert wb.sheetnames[0] == "Summary"
+    assert "Flows" not in wb.sheetnames
+    assert "status: no_solution  (stopped after" in capsys.readouterr().out
+
+
+def test_highs_option_pass_through(hostile, tmp_path):
+    assert (
+        main(
+            [
+                "solve",
+                str(hostile),
+                "-o",
+                str(tmp_path / "o.xlsx"),
+                "--highs-option",
+                "threads=1",
+                "--highs-option",
+                "presolve=off",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "solve",
+                str(hostile),
+                "-o",
+                str(tmp_path / "o.xlsx"),
+                "--highs-option",
+                "no_such_option=1",
+            ]
+        )
+        == 1
+    )
+
+
+def test_validate_and_template(tmp_path, capsys):
+    path = tmp_path / "ok.xlsx"
+    write_workbook(world(), path)
+    assert main(["validate", str(path)]) == 0
+    assert (
+        "valid (1 contract-periods, 3 active routes, 3 flow variables)" in capsys.readouterr().out
+    )
+    template = tmp_path / "template.xlsx"
+    assert main(["template", str(template)]) == 0
+    wb = openpyxl.load_workbook(template)
+    assert wb.sheetnames[0] == "Guide"
+    for sheet in ("Commodities", "Nodes", "Legs", "Routes", "Contracts", "Limits", "Settings"):
+        assert sheet in wb.sheetnames
+    legs = wb["Legs"]
+    assert [c.value for c in legs[1]][:4] == ["leg", "from", "to", "mode"]
+    formulas = {dv.formula1 for dv in legs.data_validations.dataValidation}
+    assert "=Nodes!$A$2:$A$2000" in formulas
+    assert '"rail,road,sea,ferry,pipeline,river,air"' in formulas
+    guide = [(r[0], r[1]) for r in wb["Guide"].iter_rows(min_row=2, values_only=True)]
+    assert ("Legs", "capacity") in guide and ("Settings", "default_max_transit_share") in guide
