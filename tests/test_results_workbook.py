@@ -5,12 +5,13 @@ import json
 
 import openpyxl
 import pytest
-from cases import solve, world, write_workbook
 
 import corridor
 from corridor.cli import main
 from corridor.io import write as write_mod
 from corridor.schema import RESULT_SHEETS, SUMMARY_ITEMS
+
+from cases import solve, world, write_workbook
 
 
 def _sha(path) -> str:

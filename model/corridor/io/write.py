@@ -176,6 +176,15 @@ def add_share_chart(wb: Workbook, rules: pd.DataFrame, currency: str, notes: lis
     ws.add_chart(chart, "E2")
 
 
+def check_not_locked(target: Path) -> None:
+    locks = lock_files(target)
+    if locks:
+        raise TargetLocked(
+            f"{target.name} is open in a spreadsheet program ({locks[0].name} exists); "
+            "close the file and run again. The old file is unchanged."
+        )
+
+
 def save_atomically(wb: Workbook, target: Path) -> None:
     """Save to a temporary file in the target folder, then rename over the target."""
     target = target.resolve()
@@ -210,6 +219,7 @@ def write_results(
     from ..schema import RESULT_SHEETS as SPEC
 
     target = Path(path)
+    check_not_locked(target)  # before any sheet exists: nothing half-built is left behind
     wb = Workbook(write_only=True)
     currency = results.currency
     notes: list[str] = []

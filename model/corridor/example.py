@@ -1,0 +1,731 @@
+"""The bundled example: Kazakhstan to Japan, with and without the Trans-Caspian corridor.
+
+``example_frames()`` returns the input sheets (spec names and columns) of a small plan:
+four commodities leave Kazakhstan for Yokohama in 2026 and 2027,
+
+- uranium (2,000 tU/yr) from the Kharasan mines (loaded at Shieli),
+- gallium (15 t/yr from Q3 2026) from Aluminium of Kazakhstan, Pavlodar,
+- rare-earth oxides (1,500 t/yr) from the SARECO plant, Stepnogorsk,
+- crude oil (illustrative volume, kt) from Tengiz,
+
+over routes through China (rail via Dostyk/Alashankou or Altynkol/Khorgos to Lianyungang,
+then sea), the Trans-Caspian International Transport Route (TITR: Aktau/Kuryk, ferry to
+Alat, rail to Poti/Batumi or via Baku-Tbilisi-Kars to Mersin, then sea via Suez), Russia
+west (St Petersburg) and east (Vostochny), and for oil the CPC pipeline to Novorossiysk or a
+Caspian tanker plus the BTC pipeline to Ceyhan.
+
+The story the numbers tell (``corridor solve inputs/caspian_corridor.xlsx``): without a cap
+the cheapest plan sends the minerals through China and the oil through Russia (CPC); with the
+default cap of 50 % per transit country half of each commodity must avoid China (or Russia
+for oil), so uranium and rare earths take the TITR, oil the Caspian-BTC route, and the plan
+costs more -- the premium of diversification.
+
+Conventions of the example (also on its ``About`` and ``Sources`` sheets):
+
+- capacity units are tonnes; uranium counts in tU (1 tU = 1.179 t of U3O8), oil in kt;
+- a leg's ``countries`` lists the land crossed; sea passages (Bosporus, Suez, Malacca...)
+  are ``chokepoints`` only, since ships pass them under international regimes (Montreux,
+  Constantinople Convention, transit passage) rather than by a transit country's leave;
+- ``share_basis`` is ``volume``: the default cap works per commodity, where volume and value
+  shares coincide;
+- every number is either cited on the ``Sources`` sheet (a source from
+  ``caspian-example-facts.md`` with its date) or marked ``illustrative`` there. An item is
+  ``<id>.<column>`` (a setting's name on Settings); ``*.<column>`` covers the column's other
+  cells.
+
+``write_example(path)`` writes the workbook; ``python -m corridor.example OUT.xlsx`` runs it.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = [
+    "CITATIONS",
+    "ILLUSTRATIVE",
+    "INPUT_SHEETS",
+    "about_lines",
+    "example_frames",
+    "main",
+    "sources_frame",
+    "write_example",
+]
+
+ILLUSTRATIVE = "illustrative"
+
+# The sources of caspian-example-facts.md, with their dates, as cited on the Sources sheet.
+CITATIONS: dict[str, str] = {
+    "titr_volume": "report.az, 10 Mar 2026",
+    "titr_capacity": "trend.az, 17 Dec 2024",
+    "titr_target": "sea-news.az, 8 May 2025",
+    "ferries": "porteconomicsmanagement.org (undated)",
+    "kuryk_ferry": "sea-news.az, 6 May 2022",
+    "kz_ports": "astanatimes.com, 26 Sep 2024",
+    "alat": "portnews.ru; trend.az, Dec 2025",
+    "dostyk": "silkroadnews.org (2016 figure)",
+    "khorgos": "caliber.az (2025 figure)",
+    "lianyungang": "news.cgtn.com (undated)",
+    "cpc": "tportal.hr, Feb 2026",
+    "btc": "timesca.com (undated)",
+    "uranium_quota": "Reuters via marketscreener, Oct 2022",
+    "uranium_japan": "world-nuclear-news.org, 2007",
+    "uranium_poti": "world-nuclear-news.org, 20 Dec 2022",
+    "uranium_spb": "panorientnews.com, 2010",
+    "gallium": "japannews.yomiuri.co.jp, 24 Dec 2025",
+    "rare_earths": "astanatimes.com, Feb 2014",
+    "costs": "EY quoting the World Bank, Apr 2024",
+}
+
+# Input sheets in workbook order (the example has no Expansions or Scenarios sheet).
+INPUT_SHEETS = (
+    "Settings",
+    "Periods",
+    "Commodities",
+    "Nodes",
+    "Legs",
+    "Routes",
+    "Contracts",
+    "Limits",
+    "Capacities",
+)
+
+# --------------------------------------------------------------------------- sourced figures
+
+U3O8_PER_TU = 1.179  # t of U3O8 per tU (U3O8 is 84.8 % uranium by mass)
+AKTAU_T = 11_000_000  # Aktau port, more than 11 Mt/yr
+KURYK_T = 6_000_000  # Kuryk port, designed for 6 Mt/yr
+ALAT_T = 15_000_000  # Port of Baku at Alat, 15 Mt/yr now
+LIANYUNGANG_CONTAINERS = 410_000  # China-Kazakhstan logistics base, containers a year
+T_PER_CONTAINER = 20  # illustrative conversion
+DOSTYK_T = 20_000_000  # Dostyk-Alashankou crossing, 2016 figure
+KHORGOS_T = 16_100_000  # Altynkol-Khorgos, handled in 2025
+FERRY_FLEET_T = 4_500_000  # Caspian rail ferries, about 4.5 Mt/yr
+FERRY_SPLIT = {"AKTAU-ALAT": 2_500_000, "KURYK-ALAT": 2_000_000}  # illustrative split
+CPC_T = 70_520_000  # CPC pipeline, 2025 volume
+BTC_QUOTA_T = 1_500_000  # Kazakh quota in BTC
+BTC_RAMP_T = 2_200_000  # agreed ramp-up of the quota
+TITR_CAPACITY_T = 6_000_000  # TITR capacity, Mt/yr
+URANIUM_QUOTA_TU = 3_500  # approved trans-Caspian uranium quota, tU/yr
+URANIUM_TU = 2_000  # Japanese partners in Kharasan, tU/yr
+GALLIUM_T = 15  # Mitsubishi subsidiary, from Q3 2026
+REO_T = 1_500  # SARECO target
+
+PERIODS = ("2026", "2027")
+OIL_KT = {"2026": 2_000, "2027": 3_400}  # illustrative; 2027 needs the BTC ramp-up under the cap
+
+# Cargo values (USD per commodity unit), all illustrative.
+VALUES = {
+    "uranium": 190_000,  # about US$73/lb U3O8
+    "gallium": 600_000,  # about US$600/kg outside China
+    "rare_earths": 20_000,  # mixed oxides
+    "crude_oil": 500_000,  # about US$68/bbl at 7.3 bbl/t
+}
+
+# Emission factors, kg CO2 per tonne-km, by mode (illustrative): co2 = km x factor / 1000.
+CO2_KG_PER_TKM = {"rail": 0.025, "ferry": 0.040, "sea": 0.012, "pipeline": 0.004}
+TANKER_KG_PER_TKM = 0.005
+
+# --------------------------------------------------------------------------- the network
+
+# node, country, name, kind, capacity (t/yr), handling (USD/t), latitude, longitude
+# fmt: off
+NODES = [
+    ("SHIELI", "KZ", "Shieli station (Kharasan uranium mines)", "mine", None, None, 44.17, 66.75),
+    ("PAVLODAR", "KZ", "Aluminium of Kazakhstan, Pavlodar", "plant", None, None, 52.29, 76.97),
+    ("STEPNOGORSK", "KZ", "SARECO plant, Stepnogorsk", "plant", None, None, 52.35, 71.89),
+    ("TENGIZ", "KZ", "Tengiz oil field", "oil field", None, None, 46.15, 53.38),
+    ("DOSTYK", "KZ", "Dostyk border station", "border", None, None, 45.25, 82.48),
+    ("ALTYNKOL", "KZ", "Altynkol border station", "border", None, None, 44.18, 80.28),
+    ("ALASHANKOU", "CN", "Alashankou (gauge change)", "border", None, 12, 45.17, 82.57),
+    ("KHORGOS", "CN", "Khorgos (gauge change)", "border", None, 12, 44.21, 80.41),
+    ("LIANYUNGANG", "CN", "Lianyungang logistics base", "port", None, 15, 34.74, 119.45),
+    ("AKTAU", "KZ", "Port of Aktau", "port", AKTAU_T, 8, 43.61, 51.22),
+    ("KURYK", "KZ", "Port of Kuryk", "port", KURYK_T, 8, 43.20, 51.65),
+    ("ALAT", "AZ", "Port of Baku at Alat", "port", ALAT_T, 10, 39.93, 49.41),
+    ("SANGACHAL", "AZ", "Sangachal terminal (BTC head)", "oil terminal", None, 3, 40.18, 49.47),
+    ("POTI", "GE", "Port of Poti", "port", None, 15, 42.15, 41.67),
+    ("BATUMI", "GE", "Port of Batumi", "port", None, 15, 41.65, 41.64),
+    ("KARS", "TR", "Kars (Baku-Tbilisi-Kars railway)", "rail hub", None, 5, 40.60, 43.09),
+    ("MERSIN", "TR", "Port of Mersin", "port", None, 12, 36.79, 34.64),
+    ("CEYHAN", "TR", "Ceyhan terminal (BTC)", "oil terminal", None, 3, 36.85, 35.93),
+    ("ST_PETERSBURG", "RU", "Port of St Petersburg", "port", None, 15, 59.88, 30.22),
+    ("VOSTOCHNY", "RU", "Port Vostochny", "port", None, 15, 42.75, 133.05),
+    ("NOVOROSSIYSK", "RU", "CPC terminal, Novorossiysk", "oil terminal", None, 3, 44.65, 37.64),
+    ("YOKOHAMA", "JP", "Port of Yokohama", "port", None, 8, 35.45, 139.65),
+    ("NEGISHI", "JP", "Negishi refinery, Yokohama", "refinery", None, 2, 35.41, 139.63),
+]
+# fmt: on
+
+SUEZ_EAST = "Suez, Bab-el-Mandeb, Malacca"
+BLACK_SEA_EAST = f"Bosporus, {SUEZ_EAST}"
+BALTIC_EAST = f"Danish Straits, Gibraltar, {SUEZ_EAST}"
+# from, to, mode, cost (USD/t), days, capacity (t/yr), countries, chokepoints, km
+# fmt: off
+LEG_ROWS = [
+    # first legs: each origin to each gateway (Kazakh rail; Russian rail for RU routes)
+    ("SHIELI", "DOSTYK", "rail", 62, 4, None, None, None, 1_700),
+    ("SHIELI", "ALTYNKOL", "rail", 55, 4, None, None, None, 1_500),
+    ("SHIELI", "AKTAU", "rail", 58, 4, None, None, None, 1_600),
+    ("SHIELI", "KURYK", "rail", 58, 4, None, None, None, 1_600),
+    ("SHIELI", "ST_PETERSBURG", "rail", 190, 11, None, None, None, 4_200),
+    ("SHIELI", "VOSTOCHNY", "rail", 360, 18, None, None, None, 7_600),
+    ("PAVLODAR", "DOSTYK", "rail", 38, 3, None, None, None, 1_000),
+    ("PAVLODAR", "ALTYNKOL", "rail", 55, 4, None, None, None, 1_500),
+    ("PAVLODAR", "AKTAU", "rail", 108, 6, None, None, None, 3_000),
+    ("PAVLODAR", "KURYK", "rail", 108, 6, None, None, None, 3_000),
+    ("PAVLODAR", "ST_PETERSBURG", "rail", 165, 10, None, None, None, 3_700),
+    ("PAVLODAR", "VOSTOCHNY", "rail", 300, 15, None, None, None, 6_200),
+    ("STEPNOGORSK", "DOSTYK", "rail", 55, 4, None, None, None, 1_500),
+    ("STEPNOGORSK", "ALTYNKOL", "rail", 58, 4, None, None, None, 1_600),
+    ("STEPNOGORSK", "AKTAU", "rail", 95, 6, None, None, None, 2_600),
+    ("STEPNOGORSK", "KURYK", "rail", 95, 6, None, None, None, 2_600),
+    ("STEPNOGORSK", "ST_PETERSBURG", "rail", 150, 10, None, None, None, 3_300),
+    ("STEPNOGORSK", "VOSTOCHNY", "rail", 320, 16, None, None, None, 6_600),
+    # China
+    ("DOSTYK", "ALASHANKOU", "rail", 5, 2, DOSTYK_T, None, None, 12),
+    ("ALTYNKOL", "KHORGOS", "rail", 5, 2, KHORGOS_T, None, None, 10),
+    ("ALASHANKOU", "LIANYUNGANG", "rail", 120, 7, None, None, None, 4_300),
+    ("KHORGOS", "LIANYUNGANG", "rail", 123, 7, None, None, None, 4_400),
+    ("LIANYUNGANG", "YOKOHAMA", "sea", 35, 4, None, None, "Korea Strait", 1_900),
+    # Trans-Caspian (TITR)
+    ("AKTAU", "ALAT", "ferry", 75, 3, FERRY_SPLIT["AKTAU-ALAT"], None, None, 460),
+    ("KURYK", "ALAT", "ferry", 75, 1, FERRY_SPLIT["KURYK-ALAT"], None, None, 430),
+    ("ALAT", "POTI", "rail", 55, 4, None, None, None, 850),
+    ("ALAT", "BATUMI", "rail", 58, 4, None, None, None, 900),
+    ("ALAT", "KARS", "rail", 70, 5, None, "GE", None, 830),
+    ("KARS", "MERSIN", "rail", 60, 4, None, None, None, 1_200),
+    ("POTI", "YOKOHAMA", "sea", 160, 38, None, None, BLACK_SEA_EAST, 17_500),
+    ("BATUMI", "YOKOHAMA", "sea", 165, 38, None, None, BLACK_SEA_EAST, 17_500),
+    ("MERSIN", "YOKOHAMA", "sea", 140, 32, None, None, SUEZ_EAST, 15_500),
+    # Russia (few container lines still serve Russian ports since 2022: dear sea legs)
+    ("ST_PETERSBURG", "YOKOHAMA", "sea", 320, 42, None, None, BALTIC_EAST, 21_000),
+    ("VOSTOCHNY", "YOKOHAMA", "sea", 200, 4, None, None, "Tsugaru", 1_500),
+    # oil
+    ("TENGIZ", "NOVOROSSIYSK", "pipeline", 38, 10, CPC_T, None, None, 1_500),
+    ("NOVOROSSIYSK", "NEGISHI", "sea", 30, 35, None, None, BLACK_SEA_EAST, 17_000),
+    ("TENGIZ", "AKTAU", "rail", 22, 2, None, None, None, 550),
+    ("AKTAU", "SANGACHAL", "sea", 12, 2, None, None, None, 400),
+    ("SANGACHAL", "CEYHAN", "pipeline", 30, 8, BTC_QUOTA_T, "GE", None, 1_768),
+    ("CEYHAN", "NEGISHI", "sea", 28, 30, None, None, SUEZ_EAST, 15_000),
+]
+# fmt: on
+TANKER_LEGS = {"NOVOROSSIYSK-NEGISHI", "AKTAU-SANGACHAL", "CEYHAN-NEGISHI"}
+
+MINERAL_ORIGINS = {"U": "SHIELI", "GA": "PAVLODAR", "REO": "STEPNOGORSK"}
+# route suffix, corridor, nodes after the origin
+MINERAL_PATHS = [
+    ("CN-DOSTYK", "China", ["DOSTYK", "ALASHANKOU", "LIANYUNGANG", "YOKOHAMA"]),
+    ("CN-KHORGOS", "China", ["ALTYNKOL", "KHORGOS", "LIANYUNGANG", "YOKOHAMA"]),
+    ("TITR-POTI", "TITR", ["AKTAU", "ALAT", "POTI", "YOKOHAMA"]),
+    ("TITR-BATUMI", "TITR", ["KURYK", "ALAT", "BATUMI", "YOKOHAMA"]),
+    ("TITR-BTK", "TITR", ["AKTAU", "ALAT", "KARS", "MERSIN", "YOKOHAMA"]),
+    ("RU-WEST", "Russia-West", ["ST_PETERSBURG", "YOKOHAMA"]),
+    ("RU-EAST", "Russia-East", ["VOSTOCHNY", "YOKOHAMA"]),
+]
+# Uranium's Black Sea leg needs chartered vessels with cargo consolidated at Poti
+# (world-nuclear-news.org, 20 Dec 2022): no uranium route via Batumi.
+SKIPPED_ROUTES = {("U", "TITR-BATUMI")}
+OIL_PATHS = [
+    ("OIL-CPC", "CPC", ["TENGIZ", "NOVOROSSIYSK", "NEGISHI"]),
+    ("OIL-BTC", "Caspian-BTC", ["TENGIZ", "AKTAU", "SANGACHAL", "CEYHAN", "NEGISHI"]),
+]
+
+
+def _leg_id(a: str, b: str) -> str:
+    return f"{a}-{b}"
+
+
+def _co2(mode: str, leg: str, km: float) -> float:
+    factor = TANKER_KG_PER_TKM if leg in TANKER_LEGS else CO2_KG_PER_TKM[mode]
+    return round(km * factor / 1000, 3)
+
+
+def _routes() -> list[tuple[str, list[str], str]]:
+    """(route, node path, corridor) for every route."""
+    out = []
+    for prefix, origin in MINERAL_ORIGINS.items():
+        for suffix, corridor, path in MINERAL_PATHS:
+            if (prefix, suffix) in SKIPPED_ROUTES:
+                continue
+            out.append((f"{prefix}-{suffix}", [origin, *path], corridor))
+    for route, corridor, path in OIL_PATHS:
+        out.append((route, path, corridor))
+    return out
+
+
+# --------------------------------------------------------------------------- the frames
+
+
+def example_frames() -> dict[str, pd.DataFrame]:
+    """The input sheets of the example, keyed by spec sheet name (blank cells are None)."""
+    settings = pd.DataFrame(
+        {
+            "setting": [
+                "currency",
+                "default_max_transit_share",
+                "share_basis",
+                "carrying_cost_rate",
+                "carbon_price",
+            ],
+            "value": ["USD", 0.5, "volume", 0.03, 20],
+        },
+        dtype=object,
+    )
+    periods = pd.DataFrame({"period": list(PERIODS), "days": [365] * len(PERIODS)})
+    commodities = pd.DataFrame(
+        [
+            ("uranium", "tU", VALUES["uranium"], U3O8_PER_TU, 1.5, "rail, road, sea, ferry"),
+            ("gallium", "t", VALUES["gallium"], 1, 1, "rail, road, sea, ferry, air"),
+            ("rare_earths", "t", VALUES["rare_earths"], 1, 1, "rail, road, sea, ferry"),
+            ("crude_oil", "kt", VALUES["crude_oil"], 1_000, 1, "pipeline, sea, ferry, rail"),
+        ],
+        columns=["commodity", "unit", "value_per_unit", "capacity_use", "cost_factor", "modes"],
+    )
+    nodes = pd.DataFrame(
+        NODES,
+        columns=[
+            "node",
+            "country",
+            "name",
+            "kind",
+            "capacity",
+            "handling_cost",
+            "latitude",
+            "longitude",
+        ],
+    )
+    nodes.loc[nodes["node"] == "LIANYUNGANG", "capacity"] = LIANYUNGANG_CONTAINERS * T_PER_CONTAINER
+    legs = pd.DataFrame(
+        [
+            (
+                _leg_id(a, b),
+                a,
+                b,
+                mode,
+                cost,
+                days,
+                cap,
+                countries,
+                chokepoints,
+                _co2(mode, _leg_id(a, b), km),
+            )
+            for a, b, mode, cost, days, cap, countries, chokepoints, km in LEG_ROWS
+        ],
+        columns=[
+            "leg",
+            "from",
+            "to",
+            "mode",
+            "cost",
+            "days",
+            "capacity",
+            "countries",
+            "chokepoints",
+            "co2",
+        ],
+    )
+    routes = pd.DataFrame(
+        [
+            (
+                route,
+                " > ".join(_leg_id(a, b) for a, b in zip(path, path[1:], strict=False)),
+                corridor,
+            )
+            for route, path, corridor in _routes()
+        ],
+        columns=["route", "legs", "corridor"],
+    )
+    contracts = pd.DataFrame(
+        [
+            ("U-KHARASAN", "uranium", "SHIELI", "YOKOHAMA", URANIUM_TU, None),
+            ("GA-ALKAZ", "gallium", "PAVLODAR", "YOKOHAMA", GALLIUM_T / 2, "2026"),
+            ("GA-ALKAZ", "gallium", "PAVLODAR", "YOKOHAMA", GALLIUM_T, "2027"),
+            ("REO-SARECO", "rare_earths", "STEPNOGORSK", "YOKOHAMA", REO_T, None),
+            *(("OIL-TENGIZ", "crude_oil", "TENGIZ", "NEGISHI", OIL_KT[p], p) for p in PERIODS),
+        ],
+        columns=["contract", "commodity", "origin", "destination", "volume", "period"],
+    )
+    limits = pd.DataFrame(
+        [
+            ("no_ru_uranium", "transit_country", "RU", "*", "uranium", "*", 0, None),
+            (
+                "titr_uranium_quota",
+                "corridor",
+                "TITR",
+                "*",
+                "uranium",
+                "*",
+                None,
+                round(URANIUM_QUOTA_TU * U3O8_PER_TU, 1),
+            ),
+            ("titr_capacity", "corridor", "TITR", "ALL", "ALL", "*", None, TITR_CAPACITY_T),
+        ],
+        columns=[
+            "rule",
+            "measure",
+            "value",
+            "destination",
+            "commodity",
+            "period",
+            "max_share",
+            "max_volume",
+        ],
+    )
+    capacities = pd.DataFrame(
+        [("leg", "SANGACHAL-CEYHAN", "2027", BTC_RAMP_T)],
+        columns=["target_type", "target", "period", "capacity"],
+    )
+    frames = {
+        "Settings": settings,
+        "Periods": periods,
+        "Commodities": commodities,
+        "Nodes": nodes,
+        "Legs": legs,
+        "Routes": routes,
+        "Contracts": contracts,
+        "Limits": limits,
+        "Capacities": capacities,
+    }
+    return {name: _blank_as_none(frame) for name, frame in frames.items()}
+
+
+def _blank_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns with None for blanks, ints kept as ints where whole."""
+    out = frame.astype(object)
+    return out.where(out.notna(), None)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _row_key(sheet: str, row: pd.Series) -> str:
+    """The id part of a Sources item for one input row."""
+    if sheet == "Contracts":
+        return f"{row['contract']}@{row['period']}" if row["period"] else str(row["contract"])
+    if sheet == "Capacities":
+        return f"{row['target']}@{row['period']}" if row["period"] else str(row["target"])
+    return str(row.iloc[0])
+
+
+def numeric_cells(frames: dict[str, pd.DataFrame]) -> list[tuple[str, str, float]]:
+    """(sheet, item, value) of every number in the input sheets, with the Sources item key."""
+    out = []
+    for sheet in INPUT_SHEETS:
+        frame = frames.get(sheet)
+        if frame is None:
+            continue
+        for _, row in frame.iterrows():
+            key = _row_key(sheet, row)
+            for column in frame.columns:
+                value = row[column]
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    continue
+                if isinstance(value, float) and math.isnan(value):
+                    continue
+                item = key if sheet == "Settings" else f"{key}.{column}"
+                out.append((sheet, item, value))
+    return out
+
+
+def _cite(key: str) -> str:
+    return CITATIONS[key]
+
+
+# (sheet, item, source, note); the value is filled in from the frames. `source` is a
+# CITATIONS key or ILLUSTRATIVE. Items starting with `*.` cover the column's other cells.
+_SOURCE_ROWS: list[tuple[str, str, str, str]] = [
+    (
+        "Settings",
+        "default_max_transit_share",
+        ILLUSTRATIVE,
+        "the planner's policy: no transit "
+        "country above 50 % of any commodity's deliveries to Japan in a year",
+    ),
+    ("Settings", "carrying_cost_rate", ILLUSTRATIVE, "annual cost of capital on cargo in transit"),
+    ("Settings", "carbon_price", ILLUSTRATIVE, "USD per t CO2, small so the term shows"),
+    ("Periods", "*.days", ILLUSTRATIVE, "calendar years (informational)"),
+    ("Commodities", "uranium.value_per_unit", ILLUSTRATIVE, "about US$73/lb U3O8, USD per tU"),
+    ("Commodities", "gallium.value_per_unit", ILLUSTRATIVE, "about US$600/kg outside China"),
+    (
+        "Commodities",
+        "rare_earths.value_per_unit",
+        ILLUSTRATIVE,
+        "mixed rare-earth oxides, USD per t",
+    ),
+    (
+        "Commodities",
+        "crude_oil.value_per_unit",
+        ILLUSTRATIVE,
+        "about US$68/bbl at 7.3 bbl/t, USD per kt",
+    ),
+    (
+        "Commodities",
+        "uranium.capacity_use",
+        ILLUSTRATIVE,
+        "t of U3O8 concentrate per tU (U3O8 is 84.8 % uranium by mass)",
+    ),
+    ("Commodities", "crude_oil.capacity_use", ILLUSTRATIVE, "t per kt (a unit conversion)"),
+    (
+        "Commodities",
+        "uranium.cost_factor",
+        ILLUSTRATIVE,
+        "class 7 dangerous goods: escort, "
+        "insurance and chartered vessels (world-nuclear-news.org, 20 Dec 2022)",
+    ),
+    ("Commodities", "*.capacity_use", ILLUSTRATIVE, "t per t"),
+    ("Commodities", "*.cost_factor", ILLUSTRATIVE, "ordinary cargo"),
+    ("Nodes", "AKTAU.capacity", "kz_ports", "more than 11 Mt/yr; the whole port, oil included"),
+    ("Nodes", "KURYK.capacity", "kz_ports", "designed for 6 Mt/yr"),
+    ("Nodes", "ALAT.capacity", "alat", "15 Mt/yr now (25 Mt in phase 2)"),
+    (
+        "Nodes",
+        "LIANYUNGANG.capacity",
+        "lianyungang",
+        "410,000 containers a year at an "
+        "assumed 20 t per container (the conversion is illustrative)",
+    ),
+    ("Nodes", "*.handling_cost", ILLUSTRATIVE, "USD per t handled (port, gauge change)"),
+    ("Nodes", "*.latitude", ILLUSTRATIVE, "approximate, from public maps (for the map only)"),
+    ("Nodes", "*.longitude", ILLUSTRATIVE, "approximate, from public maps (for the map only)"),
+    (
+        "Legs",
+        "DOSTYK-ALASHANKOU.capacity",
+        "dostyk",
+        "20 Mt/yr crossing capacity (2016); the "
+        "second Dostyk-Moyynty track opened 30 Sep 2025 (qazinform.com)",
+    ),
+    (
+        "Legs",
+        "ALTYNKOL-KHORGOS.capacity",
+        "khorgos",
+        "16.1 Mt handled in 2025, used as the capacity",
+    ),
+    (
+        "Legs",
+        "AKTAU-ALAT.capacity",
+        "ferries",
+        "more than 25 rail ferries, about 4.5 Mt/yr; "
+        "the split between the two crossings is illustrative",
+    ),
+    (
+        "Legs",
+        "KURYK-ALAT.capacity",
+        "ferries",
+        "more than 25 rail ferries, about 4.5 Mt/yr; "
+        "the split between the two crossings is illustrative",
+    ),
+    ("Legs", "KURYK-ALAT.days", "kuryk_ferry", "the crossing takes 20-22 h"),
+    (
+        "Legs",
+        "TENGIZ-NOVOROSSIYSK.capacity",
+        "cpc",
+        "CPC carried 70.52 Mt in 2025 (63.01 Mt in 2024), about 80 % of Kazakh oil exports",
+    ),
+    (
+        "Legs",
+        "SANGACHAL-CEYHAN.capacity",
+        "btc",
+        "Kazakh quota in BTC 1.5 Mt/yr (1.392 Mt "
+        "shipped in 2023); assumed all available to this contract",
+    ),
+    (
+        "Legs",
+        "*.cost",
+        ILLUSTRATIVE,
+        "USD per t; a container China-Europe costs US$2,500-3,250 "
+        "per FEU via the Middle Corridor, US$2,600-3,100 via Russia (EY quoting the World Bank, "
+        "Apr 2024); sea legs from Russian ports are dear since the main lines left in 2022",
+    ),
+    (
+        "Legs",
+        "*.days",
+        ILLUSTRATIVE,
+        "door-to-door the TITR takes 13-17 days China-Europe "
+        "(report.az, 10 Mar 2026); leg days here include port waiting",
+    ),
+    ("Legs", "*.capacity", ILLUSTRATIVE, "allocatable capacity"),
+    (
+        "Legs",
+        "*.co2",
+        ILLUSTRATIVE,
+        "t CO2 per t = km x kg CO2 per t-km / 1000: rail 0.025, "
+        "ferry 0.040, container ship 0.012, tanker 0.005, pipeline 0.004",
+    ),
+    (
+        "Contracts",
+        "U-KHARASAN.volume",
+        "uranium_japan",
+        "Japanese partners in the Kharasan mines may take 2,000 tU/yr",
+    ),
+    (
+        "Contracts",
+        "GA-ALKAZ@2026.volume",
+        "gallium",
+        "about 15 t/yr from Q3 2026: half a year in 2026",
+    ),
+    ("Contracts", "GA-ALKAZ@2027.volume", "gallium", "about 15 t/yr, all shipped to Japan"),
+    (
+        "Contracts",
+        "REO-SARECO.volume",
+        "rare_earths",
+        "the SARECO plant targeted 1,500 t of rare-earth oxides",
+    ),
+    ("Contracts", "OIL-TENGIZ@2026.volume", ILLUSTRATIVE, "kt/yr sold to Japan"),
+    (
+        "Contracts",
+        "OIL-TENGIZ@2027.volume",
+        ILLUSTRATIVE,
+        "kt/yr; under the cap half must take "
+        "BTC, more than the 1.5 Mt quota: the 2027 plan needs the ramp-up (Capacities)",
+    ),
+    (
+        "Limits",
+        "no_ru_uranium.max_share",
+        ILLUSTRATIVE,
+        "the planner's rule: no uranium "
+        "through Russia (historically it went via St Petersburg: panorientnews.com, 2010)",
+    ),
+    (
+        "Limits",
+        "titr_uranium_quota.max_volume",
+        "uranium_quota",
+        "approved trans-Caspian quota 3,500 tU/yr x 1.179 t U3O8 per tU, in t",
+    ),
+    (
+        "Limits",
+        "titr_capacity.max_volume",
+        "titr_capacity",
+        "TITR capacity 6 Mt/yr incl. 100k "
+        "TEU (target 10 Mt/yr by 2027: sea-news.az, 8 May 2025, not assumed)",
+    ),
+    (
+        "Capacities",
+        "SANGACHAL-CEYHAN@2027.capacity",
+        "btc",
+        "ramp-up of the Kazakh quota to "
+        "2.2 Mt agreed; in effect from 2027 (the timing is illustrative)",
+    ),
+]
+
+
+def sources_frame(frames: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """The Sources sheet: sheet, item, value, source, note for the numbers of `frames`."""
+    frames = example_frames() if frames is None else frames
+    values = {(sheet, item): value for sheet, item, value in numeric_cells(frames)}
+    rows = []
+    for sheet, item, source, note in _SOURCE_ROWS:
+        value = None if item.startswith("*.") else values[(sheet, item)]
+        cited = source if source == ILLUSTRATIVE else _cite(source)
+        rows.append((sheet, item, value, cited, note))
+    return pd.DataFrame(rows, columns=["sheet", "item", "value", "source", "note"], dtype=object)
+
+
+def about_lines() -> list[str]:
+    """The About sheet: the story in a few lines."""
+    return [
+        "Kazakhstan to Japan, with and without the Trans-Caspian corridor (corridor example).",
+        "At the first Central Asia + Japan summit (Tokyo, 20 Dec 2025) Kazakhstan and Japan "
+        "signed deals on oil, uranium and rare earths and agreed a 'Caspian Sea route' for "
+        "critical minerals.",
+        "Uranium (2,000 tU/yr), gallium (15 t/yr from Q3 2026), rare-earth oxides (1,500 t/yr) "
+        "and crude oil (illustrative kt) go to Yokohama in 2026 and 2027.",
+        "Routes: rail through China to Lianyungang then sea (transit CN); the TITR via "
+        "Aktau/Kuryk, ferry to Alat, Georgia (Poti/Batumi) or Baku-Tbilisi-Kars to Mersin, then "
+        "sea via Suez (AZ, GE, TR); Russia west and east (RU); oil by CPC (RU) or tanker + BTC "
+        "(AZ, GE, TR).",
+        "Without a cap (delete default_max_transit_share on Settings) the cheapest plan sends "
+        "the minerals through China and the oil through Russia (CPC).",
+        "With the cap of 50 % per transit country, half of each commodity must avoid China (or "
+        "Russia for oil): uranium and rare earths take the TITR, oil tanker + BTC, and the plan "
+        "costs more: the premium of diversification.",
+        "The cap alone does not keep cargo out of Russia: small, valuable gallium takes the fast "
+        "Vostochny route; the rule no_ru_uranium (Limits) is how a planner rules a country out.",
+        "Sea passages (Bosporus, Suez, Malacca...) are chokepoints, not transit countries. "
+        "Capacity units are tonnes; uranium counts in tU, oil in kt.",
+        "Every number is cited or marked illustrative on the Sources sheet; costs and "
+        "allocatable capacities are illustrative.",
+        "Solve: corridor solve inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_results"
+        ".xlsx",
+    ]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _cell_value(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _write_sheet(wb, name: str, frame: pd.DataFrame) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title=name)
+    bold = Font(bold=True)
+    widths = []
+    for j, column in enumerate(frame.columns, start=1):
+        cell = ws.cell(row=1, column=j, value=str(column))
+        cell.font = bold
+        widths.append(len(str(column)))
+    for i, row in enumerate(frame.itertuples(index=False), start=2):
+        for j, value in enumerate(row, start=1):
+            value = _cell_value(value)
+            if value is None:
+                continue
+            cell = ws.cell(row=i, column=j, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # ids and text stay text, never a formula or a number
+            widths[j - 1] = max(widths[j - 1], len(str(value)))
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+    ws.freeze_panes = "A2"
+
+
+def write_example(path: str | Path) -> Path:
+    """Write the example workbook (About, the input sheets, Sources) to `path`."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    path = Path(path)
+    frames = example_frames()
+    wb = Workbook()
+    about = wb.active
+    about.title = "About"
+    for i, line in enumerate(about_lines(), start=1):
+        cell = about.cell(row=i, column=1, value=line)
+        cell.data_type = "s"
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if i == 1:
+            cell.font = Font(bold=True)
+    about.column_dimensions["A"].width = 110
+    for name in INPUT_SHEETS:
+        _write_sheet(wb, name, frames[name])
+    _write_sheet(wb, "Sources", sources_frame(frames))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1 or args[0] in ("-h", "--help"):
+        print("usage: python -m corridor.example OUT.xlsx", file=sys.stderr)
+        return 0 if args and args[0] in ("-h", "--help") else 2
+    out = write_example(args[0])
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
