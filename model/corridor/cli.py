@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .errors import InputError
+from .io.write import TargetLocked
 
 log = logging.getLogger("corridor")
 
@@ -72,14 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("template", help="write an empty input workbook with a Guide sheet")
     t.add_argument("output", type=Path)
 
-    g = sub.add_parser("generate", help="write a synthetic feasible input workbook")
-    g.add_argument("output", type=Path)
-    g.add_argument("--routes", type=int, default=50)
-    g.add_argument("--commodities", type=int, default=3)
-    g.add_argument("--periods", type=int, default=4)
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--fixed-costs", action="store_true")
-    g.add_argument("--lots", action="store_true")
+    from .generate import add_arguments
+
+    add_arguments(sub.add_parser("generate", help="write a synthetic feasible input workbook"))
     return p
 
 
@@ -181,19 +177,9 @@ def cmd_template(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from .generate import generate_frames, write_workbook
+    from .generate import run as generate
 
-    frames = generate_frames(
-        args.routes,
-        args.commodities,
-        args.periods,
-        args.seed,
-        fixed_costs=args.fixed_costs,
-        lots=args.lots,
-    )
-    write_workbook(frames, args.output)
-    print(f"generated: {args.output}")
-    return 0
+    return generate(args)
 
 
 COMMANDS = {
@@ -212,11 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except InputError as exc:
-        print(
-            f"{exc}\nFix the cells listed above and run again; no results were written.",
-            file=sys.stderr,
-        )
+        what = "the cells listed above" if any(e.cell for e in exc.errors) else "the file"
+        print(f"{exc}\nFix {what} and run again; no results were written.", file=sys.stderr)
         return 2
+    except TargetLocked as exc:
+        print(f"corridor: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 1
