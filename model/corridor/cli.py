@@ -9,6 +9,8 @@ with --debug.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import logging
 import math
@@ -76,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     from .generate import add_arguments
 
     add_arguments(sub.add_parser("generate", help="write a synthetic feasible input workbook"))
+    for name, (module, help_text) in ANALYSES.items():
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module).add_arguments(sub.add_parser(name, help=help_text))
     return p
 
 
@@ -182,6 +187,14 @@ def cmd_generate(args) -> int:
     return generate(args)
 
 
+# Analyses live in their own modules, each with add_arguments(parser) and run(args) -> exit
+# code; they keep heavy imports (matplotlib, dask, rich) inside their functions.
+ANALYSES = {
+    "frontier": ("corridor.analysis.frontier", "cost of diversification: sweep a cap"),
+    "stress": ("corridor.analysis.stress", "closure stress test of what the plan uses"),
+    "scenarios": ("corridor.analysis.scenarios", "solve the Scenarios sheet and compare"),
+}
+
 COMMANDS = {
     "solve": cmd_solve,
     "validate": cmd_validate,
@@ -196,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s: %(message)s"
     )
     try:
+        if args.command in ANALYSES:
+            return importlib.import_module(ANALYSES[args.command][0]).run(args)
         return COMMANDS[args.command](args)
     except InputError as exc:
         what = "the cells listed above" if any(e.cell for e in exc.errors) else "the file"

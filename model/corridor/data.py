@@ -251,6 +251,13 @@ def build_usage(flows: pd.DataFrame, routes: pd.DataFrame, capacity: pd.DataFram
     )
 
 
+def unserved_penalty(flows: pd.DataFrame, routes: pd.DataFrame) -> float:
+    """A shortfall penalty per commodity unit above every other cost a unit could incur."""
+    per_unit = float(flows["unit_cost"].max()) if len(flows) else 0.0
+    lump = float(routes["fixed_cost"].sum() + (routes["lot_cost"]).sum())
+    return 10.0 * (1.0 + per_unit + lump)
+
+
 def table_frame(tables: dict[str, Table], name: str, index: str | None = None) -> pd.DataFrame:
     """A typed sheet as a frame: number columns as float (NaN = blank), the rest as objects."""
     spec = INPUT_SHEETS[name]
@@ -264,8 +271,19 @@ def table_frame(tables: dict[str, Table], name: str, index: str | None = None) -
     return frame.set_index(index, drop=False).rename_axis(None) if index else frame
 
 
-def prepare(tables: dict[str, Table], issues: Issues, source: str = "", sha256: str = "") -> Inputs:
-    """Typed tables -> Inputs: validate across sheets, derive, raise InputError on any error."""
+def prepare(
+    tables: dict[str, Table],
+    issues: Issues,
+    source: str = "",
+    sha256: str = "",
+    what_if: bool = False,
+) -> Inputs:
+    """Typed tables -> Inputs: validate across sheets, derive, raise InputError on any error.
+
+    `what_if` (closures and scenarios): a contract left without routes is a warning, not an
+    error, every contract may fall short (at its penalty or at `unserved_penalty`), and a
+    minimum rule that constrains nothing only warns.
+    """
     from . import rules, validate
 
     settings = validate.parse_settings(tables.get("Settings"), issues)
@@ -371,10 +389,13 @@ def prepare(tables: dict[str, Table], issues: Issues, source: str = "", sha256: 
         )
         demand = expand_demand(contracts, periods, settings["shortfall_penalty"])
         flows = build_flows(demand, routes, commodities, allowed, settings)
+        if what_if:
+            demand["penalty"] = demand["penalty"].fillna(unserved_penalty(flows, routes))
         served = set(flows["demand"])
+        report = issues.warn if what_if else issues.error
         for i, rec in demand.iterrows():
             if i not in served:
-                issues.error(
+                report(
                     "Contracts",
                     tables["Contracts"].cell("contract", rec["_row"]),
                     "contract",
@@ -416,7 +437,7 @@ def prepare(tables: dict[str, Table], issues: Issues, source: str = "", sha256: 
             source=source,
             sha256=sha256,
         )
-        inputs.rule_rows = rules.expand_rules(inputs, issues)
+        inputs.rule_rows = rules.expand_rules(inputs, issues, strict=not what_if)
         return inputs
 
     try:

@@ -58,7 +58,12 @@ def route_values(routes: pd.DataFrame, measure: str) -> pd.DataFrame:
 
 
 def expand_rule(
-    flows: pd.DataFrame, routes: pd.DataFrame, rule: dict, issues: Issues | None, where: str = ""
+    flows: pd.DataFrame,
+    routes: pd.DataFrame,
+    rule: dict,
+    issues: Issues | None,
+    where: str = "",
+    strict: bool = True,
 ) -> list[dict]:
     """The constraint rows of one rule (see the module docstring)."""
     scoped = flows
@@ -74,7 +79,7 @@ def expand_rule(
     name = rule["rule"]
     if carried.empty:
         if issues is not None:
-            _report_empty(rule, scoped, routes, split, bounds, issues, where)
+            _report_empty(rule, scoped, routes, split, bounds, issues, where, strict)
         return []
     if issues is not None and rule["value"] != "*" and split:
         n_scopes = scoped.groupby(split, sort=False).ngroups
@@ -120,6 +125,7 @@ def _report_empty(
     bounds: list[str],
     issues: Issues,
     where: str,
+    strict: bool = True,
 ) -> None:
     name, value = rule["rule"], rule["value"]
     if scoped.empty:
@@ -138,7 +144,7 @@ def _report_empty(
             else (f"; values on its routes: {', '.join(map(str, present[:10]))}" if present else "")
         )
         why = f"no eligible route in its scope carries {value}{hint}"
-    if any(b in ("min_share", "min_volume") for b in bounds) and not split:
+    if strict and any(b in ("min_share", "min_volume") for b in bounds) and not split:
         issues.error(
             "Limits",
             where,
@@ -198,7 +204,7 @@ def default_cap_rows(
     ]
 
 
-def expand_rules(inputs, issues: Issues) -> pd.DataFrame:
+def expand_rules(inputs, issues: Issues, strict: bool = True) -> pd.DataFrame:
     """All constraint rows of the Limits sheet and the default cap, as one frame."""
     flows, routes = inputs.flows, inputs.routes
     rows: list[dict] = []
@@ -206,7 +212,7 @@ def expand_rules(inputs, issues: Issues) -> pd.DataFrame:
         where = (
             inputs.tables["Limits"].cell("rule", rule["_row"]) if "Limits" in inputs.tables else ""
         )
-        rows.extend(expand_rule(flows, routes, rule, issues, where))
+        rows.extend(expand_rule(flows, routes, rule, issues, where, strict))
     cap = inputs.settings.get("default_max_transit_share")
     if cap is not None:
         if inputs.settings["share_basis"] == "value":

@@ -1,0 +1,1 @@
+"""Analyses on top of the core pipeline: frontier, stress test, scenarios, map."""
