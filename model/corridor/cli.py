@@ -193,6 +193,7 @@ ANALYSES = {
     "frontier": ("corridor.analysis.frontier", "cost of diversification: sweep a cap"),
     "stress": ("corridor.analysis.stress", "closure stress test of what the plan uses"),
     "scenarios": ("corridor.analysis.scenarios", "solve the Scenarios sheet and compare"),
+    "map": ("corridor.analysis.plan_map", "solve and draw the plan on a map (PNG + Map sheet)"),
 }
 
 COMMANDS = {
