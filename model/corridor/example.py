@@ -1,7 +1,8 @@
 """The bundled example: Kazakhstan to Japan, with and without the Trans-Caspian corridor.
 
 ``example_frames()`` returns the input sheets (spec names and columns) of a small plan:
-four commodities leave Kazakhstan for Yokohama in 2026 and 2027,
+four commodities leave Kazakhstan for Yokohama (oil for its Negishi refinery) in 2026 and
+2027,
 
 - uranium (2,000 tU/yr) from the Kharasan mines (loaded at Shieli),
 - gallium (15 t/yr from Q3 2026) from Aluminium of Kazakhstan, Pavlodar,
@@ -18,7 +19,10 @@ The story the numbers tell (``corridor solve inputs/caspian_corridor.xlsx``): wi
 the cheapest plan sends the minerals through China and the oil through Russia (CPC); with the
 default cap of 50 % per transit country half of each commodity must avoid China (or Russia
 for oil), so uranium and rare earths take the TITR, oil the Caspian-BTC route, and the plan
-costs more -- the premium of diversification.
+costs more -- the premium of diversification. The cap alone does not keep cargo out of
+Russia: gallium (small and valuable) takes the fast Vostochny route, and uranium would too
+without the Limits rule ``no_ru_uranium``. The Capacities sheet raises the Kazakh BTC quota
+from 1.5 to 2.2 Mt in 2027; without it the capped 2027 oil plan is infeasible.
 
 Conventions of the example (also on its ``About`` and ``Sources`` sheets):
 
@@ -30,8 +34,9 @@ Conventions of the example (also on its ``About`` and ``Sources`` sheets):
   shares coincide;
 - every number is either cited on the ``Sources`` sheet (a source from
   ``caspian-example-facts.md`` with its date) or marked ``illustrative`` there. An item is
-  ``<id>.<column>`` (a setting's name on Settings); ``*.<column>`` covers the column's other
-  cells.
+  ``<id>.<column>`` (``<contract>@<period>.volume`` for a contract row of one period,
+  ``<target>@<period>.capacity`` on Capacities, the setting's name on Settings);
+  ``*.<column>`` covers the column's cells that have no row of their own.
 
 ``write_example(path)`` writes the workbook; ``python -m corridor.example OUT.xlsx`` runs it.
 """
@@ -52,6 +57,7 @@ __all__ = [
     "about_lines",
     "example_frames",
     "main",
+    "numeric_cells",
     "sources_frame",
     "write_example",
 ]
@@ -102,10 +108,11 @@ KURYK_T = 6_000_000  # Kuryk port, designed for 6 Mt/yr
 ALAT_T = 15_000_000  # Port of Baku at Alat, 15 Mt/yr now
 LIANYUNGANG_CONTAINERS = 410_000  # China-Kazakhstan logistics base, containers a year
 T_PER_CONTAINER = 20  # illustrative conversion
+LIANYUNGANG_T = LIANYUNGANG_CONTAINERS * T_PER_CONTAINER
 DOSTYK_T = 20_000_000  # Dostyk-Alashankou crossing, 2016 figure
 KHORGOS_T = 16_100_000  # Altynkol-Khorgos, handled in 2025
 FERRY_FLEET_T = 4_500_000  # Caspian rail ferries, about 4.5 Mt/yr
-FERRY_SPLIT = {"AKTAU-ALAT": 2_500_000, "KURYK-ALAT": 2_000_000}  # illustrative split
+FERRY_SPLIT = {"AKTAU-ALAT": 2_500_000, "KURYK-ALAT": FERRY_FLEET_T - 2_500_000}  # illustrative
 CPC_T = 70_520_000  # CPC pipeline, 2025 volume
 BTC_QUOTA_T = 1_500_000  # Kazakh quota in BTC
 BTC_RAMP_T = 2_200_000  # agreed ramp-up of the quota
@@ -143,7 +150,7 @@ NODES = [
     ("ALTYNKOL", "KZ", "Altynkol border station", "border", None, None, 44.18, 80.28),
     ("ALASHANKOU", "CN", "Alashankou (gauge change)", "border", None, 12, 45.17, 82.57),
     ("KHORGOS", "CN", "Khorgos (gauge change)", "border", None, 12, 44.21, 80.41),
-    ("LIANYUNGANG", "CN", "Lianyungang logistics base", "port", None, 15, 34.74, 119.45),
+    ("LIANYUNGANG", "CN", "Lianyungang logistics base", "port", LIANYUNGANG_T, 15, 34.74, 119.45),
     ("AKTAU", "KZ", "Port of Aktau", "port", AKTAU_T, 8, 43.61, 51.22),
     ("KURYK", "KZ", "Port of Kuryk", "port", KURYK_T, 8, 43.20, 51.65),
     ("ALAT", "AZ", "Port of Baku at Alat", "port", ALAT_T, 10, 39.93, 49.41),
@@ -299,7 +306,6 @@ def example_frames() -> dict[str, pd.DataFrame]:
             "longitude",
         ],
     )
-    nodes.loc[nodes["node"] == "LIANYUNGANG", "capacity"] = LIANYUNGANG_CONTAINERS * T_PER_CONTAINER
     legs = pd.DataFrame(
         [
             (
@@ -395,7 +401,7 @@ def example_frames() -> dict[str, pd.DataFrame]:
 
 
 def _blank_as_none(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object columns with None for blanks, ints kept as ints where whole."""
+    """Object columns holding Python values, None for a blank cell."""
     out = frame.astype(object)
     return out.where(out.notna(), None)
 
@@ -438,179 +444,105 @@ def _cite(key: str) -> str:
 
 # (sheet, item, source, note); the value is filled in from the frames. `source` is a
 # CITATIONS key or ILLUSTRATIVE. Items starting with `*.` cover the column's other cells.
+# fmt: off
 _SOURCE_ROWS: list[tuple[str, str, str, str]] = [
-    (
-        "Settings",
-        "default_max_transit_share",
-        ILLUSTRATIVE,
-        "the planner's policy: no transit "
-        "country above 50 % of any commodity's deliveries to Japan in a year",
-    ),
-    ("Settings", "carrying_cost_rate", ILLUSTRATIVE, "annual cost of capital on cargo in transit"),
-    ("Settings", "carbon_price", ILLUSTRATIVE, "USD per t CO2, small so the term shows"),
-    ("Periods", "*.days", ILLUSTRATIVE, "calendar years (informational)"),
-    ("Commodities", "uranium.value_per_unit", ILLUSTRATIVE, "about US$73/lb U3O8, USD per tU"),
-    ("Commodities", "gallium.value_per_unit", ILLUSTRATIVE, "about US$600/kg outside China"),
-    (
-        "Commodities",
-        "rare_earths.value_per_unit",
-        ILLUSTRATIVE,
-        "mixed rare-earth oxides, USD per t",
-    ),
-    (
-        "Commodities",
-        "crude_oil.value_per_unit",
-        ILLUSTRATIVE,
-        "about US$68/bbl at 7.3 bbl/t, USD per kt",
-    ),
-    (
-        "Commodities",
-        "uranium.capacity_use",
-        ILLUSTRATIVE,
-        "t of U3O8 concentrate per tU (U3O8 is 84.8 % uranium by mass)",
-    ),
-    ("Commodities", "crude_oil.capacity_use", ILLUSTRATIVE, "t per kt (a unit conversion)"),
-    (
-        "Commodities",
-        "uranium.cost_factor",
-        ILLUSTRATIVE,
-        "class 7 dangerous goods: escort, "
-        "insurance and chartered vessels (world-nuclear-news.org, 20 Dec 2022)",
-    ),
-    ("Commodities", "*.capacity_use", ILLUSTRATIVE, "t per t"),
-    ("Commodities", "*.cost_factor", ILLUSTRATIVE, "ordinary cargo"),
-    ("Nodes", "AKTAU.capacity", "kz_ports", "more than 11 Mt/yr; the whole port, oil included"),
-    ("Nodes", "KURYK.capacity", "kz_ports", "designed for 6 Mt/yr"),
-    ("Nodes", "ALAT.capacity", "alat", "15 Mt/yr now (25 Mt in phase 2)"),
-    (
-        "Nodes",
-        "LIANYUNGANG.capacity",
-        "lianyungang",
-        "410,000 containers a year at an "
-        "assumed 20 t per container (the conversion is illustrative)",
-    ),
-    ("Nodes", "*.handling_cost", ILLUSTRATIVE, "USD per t handled (port, gauge change)"),
-    ("Nodes", "*.latitude", ILLUSTRATIVE, "approximate, from public maps (for the map only)"),
-    ("Nodes", "*.longitude", ILLUSTRATIVE, "approximate, from public maps (for the map only)"),
-    (
-        "Legs",
-        "DOSTYK-ALASHANKOU.capacity",
-        "dostyk",
-        "20 Mt/yr crossing capacity (2016); the "
-        "second Dostyk-Moyynty track opened 30 Sep 2025 (qazinform.com)",
-    ),
-    (
-        "Legs",
-        "ALTYNKOL-KHORGOS.capacity",
-        "khorgos",
-        "16.1 Mt handled in 2025, used as the capacity",
-    ),
-    (
-        "Legs",
-        "AKTAU-ALAT.capacity",
-        "ferries",
-        "more than 25 rail ferries, about 4.5 Mt/yr; "
-        "the split between the two crossings is illustrative",
-    ),
-    (
-        "Legs",
-        "KURYK-ALAT.capacity",
-        "ferries",
-        "more than 25 rail ferries, about 4.5 Mt/yr; "
-        "the split between the two crossings is illustrative",
-    ),
-    ("Legs", "KURYK-ALAT.days", "kuryk_ferry", "the crossing takes 20-22 h"),
-    (
-        "Legs",
-        "TENGIZ-NOVOROSSIYSK.capacity",
-        "cpc",
-        "CPC carried 70.52 Mt in 2025 (63.01 Mt in 2024), about 80 % of Kazakh oil exports",
-    ),
-    (
-        "Legs",
-        "SANGACHAL-CEYHAN.capacity",
-        "btc",
-        "Kazakh quota in BTC 1.5 Mt/yr (1.392 Mt "
-        "shipped in 2023); assumed all available to this contract",
-    ),
-    (
-        "Legs",
-        "*.cost",
-        ILLUSTRATIVE,
-        "USD per t; a container China-Europe costs US$2,500-3,250 "
-        "per FEU via the Middle Corridor, US$2,600-3,100 via Russia (EY quoting the World Bank, "
-        "Apr 2024); sea legs from Russian ports are dear since the main lines left in 2022",
-    ),
-    (
-        "Legs",
-        "*.days",
-        ILLUSTRATIVE,
-        "door-to-door the TITR takes 13-17 days China-Europe "
-        "(report.az, 10 Mar 2026); leg days here include port waiting",
-    ),
-    ("Legs", "*.capacity", ILLUSTRATIVE, "allocatable capacity"),
-    (
-        "Legs",
-        "*.co2",
-        ILLUSTRATIVE,
-        "t CO2 per t = km x kg CO2 per t-km / 1000: rail 0.025, "
-        "ferry 0.040, container ship 0.012, tanker 0.005, pipeline 0.004",
-    ),
-    (
-        "Contracts",
-        "U-KHARASAN.volume",
-        "uranium_japan",
-        "Japanese partners in the Kharasan mines may take 2,000 tU/yr",
-    ),
-    (
-        "Contracts",
-        "GA-ALKAZ@2026.volume",
-        "gallium",
-        "about 15 t/yr from Q3 2026: half a year in 2026",
-    ),
-    ("Contracts", "GA-ALKAZ@2027.volume", "gallium", "about 15 t/yr, all shipped to Japan"),
-    (
-        "Contracts",
-        "REO-SARECO.volume",
-        "rare_earths",
-        "the SARECO plant targeted 1,500 t of rare-earth oxides",
-    ),
-    ("Contracts", "OIL-TENGIZ@2026.volume", ILLUSTRATIVE, "kt/yr sold to Japan"),
-    (
-        "Contracts",
-        "OIL-TENGIZ@2027.volume",
-        ILLUSTRATIVE,
-        "kt/yr; under the cap half must take "
-        "BTC, more than the 1.5 Mt quota: the 2027 plan needs the ramp-up (Capacities)",
-    ),
-    (
-        "Limits",
-        "no_ru_uranium.max_share",
-        ILLUSTRATIVE,
-        "the planner's rule: no uranium "
-        "through Russia (historically it went via St Petersburg: panorientnews.com, 2010)",
-    ),
-    (
-        "Limits",
-        "titr_uranium_quota.max_volume",
-        "uranium_quota",
-        "approved trans-Caspian quota 3,500 tU/yr x 1.179 t U3O8 per tU, in t",
-    ),
-    (
-        "Limits",
-        "titr_capacity.max_volume",
-        "titr_capacity",
-        "TITR capacity 6 Mt/yr incl. 100k "
-        "TEU (target 10 Mt/yr by 2027: sea-news.az, 8 May 2025, not assumed)",
-    ),
-    (
-        "Capacities",
-        "SANGACHAL-CEYHAN@2027.capacity",
-        "btc",
-        "ramp-up of the Kazakh quota to "
-        "2.2 Mt agreed; in effect from 2027 (the timing is illustrative)",
-    ),
+    ("Settings", "default_max_transit_share", ILLUSTRATIVE,
+     "the planner's policy: no transit country above 50 % of any commodity's deliveries to "
+     "Japan in a year"),
+    ("Settings", "carrying_cost_rate", ILLUSTRATIVE,
+     "annual cost of capital on cargo in transit"),
+    ("Settings", "carbon_price", ILLUSTRATIVE,
+     "USD per t CO2, small so the term shows"),
+    ("Periods", "*.days", ILLUSTRATIVE,
+     "calendar years (informational)"),
+    ("Commodities", "uranium.value_per_unit", ILLUSTRATIVE,
+     "about US$73/lb U3O8, USD per tU"),
+    ("Commodities", "gallium.value_per_unit", ILLUSTRATIVE,
+     "about US$600/kg outside China"),
+    ("Commodities", "rare_earths.value_per_unit", ILLUSTRATIVE,
+     "mixed rare-earth oxides, USD per t"),
+    ("Commodities", "crude_oil.value_per_unit", ILLUSTRATIVE,
+     "about US$68/bbl at 7.3 bbl/t, USD per kt"),
+    ("Commodities", "uranium.capacity_use", ILLUSTRATIVE,
+     "t of U3O8 concentrate per tU (U3O8 is 84.8 % uranium by mass)"),
+    ("Commodities", "crude_oil.capacity_use", ILLUSTRATIVE,
+     "t per kt (a unit conversion)"),
+    ("Commodities", "uranium.cost_factor", ILLUSTRATIVE,
+     "class 7 dangerous goods: escort, insurance and chartered vessels "
+     "(world-nuclear-news.org, 20 Dec 2022)"),
+    ("Commodities", "*.capacity_use", ILLUSTRATIVE,
+     "t per t"),
+    ("Commodities", "*.cost_factor", ILLUSTRATIVE,
+     "ordinary cargo"),
+    ("Nodes", "AKTAU.capacity", "kz_ports",
+     "more than 11 Mt/yr; the whole port, oil included"),
+    ("Nodes", "KURYK.capacity", "kz_ports",
+     "designed for 6 Mt/yr"),
+    ("Nodes", "ALAT.capacity", "alat",
+     "15 Mt/yr now (25 Mt in phase 2)"),
+    ("Nodes", "LIANYUNGANG.capacity", "lianyungang",
+     "410,000 containers a year at an assumed 20 t per container (the conversion is "
+     "illustrative)"),
+    ("Nodes", "*.handling_cost", ILLUSTRATIVE,
+     "USD per t handled (port, gauge change)"),
+    ("Nodes", "*.latitude", ILLUSTRATIVE,
+     "approximate, from public maps (for the map only)"),
+    ("Nodes", "*.longitude", ILLUSTRATIVE,
+     "approximate, from public maps (for the map only)"),
+    ("Legs", "DOSTYK-ALASHANKOU.capacity", "dostyk",
+     "20 Mt/yr crossing capacity (2016); the second Dostyk-Moyynty track opened 30 Sep 2025 "
+     "(qazinform.com)"),
+    ("Legs", "ALTYNKOL-KHORGOS.capacity", "khorgos",
+     "16.1 Mt handled in 2025, used as the capacity"),
+    ("Legs", "AKTAU-ALAT.capacity", "ferries",
+     "more than 25 rail ferries, about 4.5 Mt/yr; the split between the two crossings is "
+     "illustrative"),
+    ("Legs", "KURYK-ALAT.capacity", "ferries",
+     "more than 25 rail ferries, about 4.5 Mt/yr; the split between the two crossings is "
+     "illustrative"),
+    ("Legs", "KURYK-ALAT.days", "kuryk_ferry",
+     "the crossing takes 20-22 h"),
+    ("Legs", "TENGIZ-NOVOROSSIYSK.capacity", "cpc",
+     "CPC carried 70.52 Mt in 2025 (63.01 Mt in 2024), about 80 % of Kazakh oil exports"),
+    ("Legs", "SANGACHAL-CEYHAN.capacity", "btc",
+     "Kazakh quota in BTC 1.5 Mt/yr (1.392 Mt shipped in 2023); assumed all available to this "
+     "contract"),
+    ("Legs", "*.cost", ILLUSTRATIVE,
+     "USD per t; a container China-Europe costs US$2,500-3,250 per FEU via the Middle "
+     "Corridor, US$2,600-3,100 via Russia (EY quoting the World Bank, Apr 2024); sea legs from "
+     "Russian ports are dear since the main lines left in 2022"),
+    ("Legs", "*.days", ILLUSTRATIVE,
+     "door-to-door the TITR takes 13-17 days China-Europe (report.az, 10 Mar 2026); leg days "
+     "here include port waiting"),
+    ("Legs", "*.co2", ILLUSTRATIVE,
+     "t CO2 per t = km x kg CO2 per t-km / 1000: rail 0.025, ferry 0.040, container ship "
+     "0.012, tanker 0.005, pipeline 0.004"),
+    ("Contracts", "U-KHARASAN.volume", "uranium_japan",
+     "Japanese partners in the Kharasan mines may take 2,000 tU/yr"),
+    ("Contracts", "GA-ALKAZ@2026.volume", "gallium",
+     "about 15 t/yr from Q3 2026: half a year in 2026"),
+    ("Contracts", "GA-ALKAZ@2027.volume", "gallium",
+     "about 15 t/yr, all shipped to Japan"),
+    ("Contracts", "REO-SARECO.volume", "rare_earths",
+     "the SARECO plant targeted 1,500 t of rare-earth oxides"),
+    ("Contracts", "OIL-TENGIZ@2026.volume", ILLUSTRATIVE,
+     "kt/yr sold to Japan"),
+    ("Contracts", "OIL-TENGIZ@2027.volume", ILLUSTRATIVE,
+     "kt/yr; under the cap half must take BTC, more than the 1.5 Mt quota: the 2027 plan needs "
+     "the ramp-up (Capacities)"),
+    ("Limits", "no_ru_uranium.max_share", ILLUSTRATIVE,
+     "the planner's rule: no uranium through Russia (historically it went via St Petersburg: "
+     "panorientnews.com, 2010)"),
+    ("Limits", "titr_uranium_quota.max_volume", "uranium_quota",
+     "approved trans-Caspian quota 3,500 tU/yr x 1.179 t U3O8 per tU, in t"),
+    ("Limits", "titr_capacity.max_volume", "titr_capacity",
+     "TITR capacity 6 Mt/yr incl. 100k TEU (target 10 Mt/yr by 2027: sea-news.az, 8 May 2025, "
+     "not assumed)"),
+    ("Capacities", "SANGACHAL-CEYHAN@2027.capacity", "btc",
+     "ramp-up of the Kazakh quota to 2.2 Mt agreed; in effect from 2027 (the timing is "
+     "illustrative)"),
 ]
+# fmt: on
 
 
 def sources_frame(frames: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
@@ -625,32 +557,43 @@ def sources_frame(frames: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame
     return pd.DataFrame(rows, columns=["sheet", "item", "value", "source", "note"], dtype=object)
 
 
+# The plan costs the About sheet quotes, in US$ million over 2026-27 (tests re-solve to check).
+NO_CAP_COST_MUSD = 418
+CAPPED_COST_MUSD = 514
+
+
 def about_lines() -> list[str]:
     """The About sheet: the story in a few lines."""
+    premium = CAPPED_COST_MUSD - NO_CAP_COST_MUSD
     return [
-        "Kazakhstan to Japan, with and without the Trans-Caspian corridor (corridor example).",
+        "Kazakhstan to Japan, with and without the Trans-Caspian corridor (corridor example)",
         "At the first Central Asia + Japan summit (Tokyo, 20 Dec 2025) Kazakhstan and Japan "
         "signed deals on oil, uranium and rare earths and agreed a 'Caspian Sea route' for "
         "critical minerals.",
-        "Uranium (2,000 tU/yr), gallium (15 t/yr from Q3 2026), rare-earth oxides (1,500 t/yr) "
-        "and crude oil (illustrative kt) go to Yokohama in 2026 and 2027.",
-        "Routes: rail through China to Lianyungang then sea (transit CN); the TITR via "
-        "Aktau/Kuryk, ferry to Alat, Georgia (Poti/Batumi) or Baku-Tbilisi-Kars to Mersin, then "
-        "sea via Suez (AZ, GE, TR); Russia west and east (RU); oil by CPC (RU) or tanker + BTC "
+        "Uranium (2,000 tU/yr), gallium (15 t/yr from Q3 2026) and rare-earth oxides "
+        "(1,500 t/yr) go to Yokohama, crude oil (illustrative kt) to the Negishi refinery, in "
+        "2026 and 2027.",
+        "Routes: rail through China to Lianyungang, then sea (transit CN); the TITR: Aktau or "
+        "Kuryk, ferry to Alat, rail to Poti/Batumi or Baku-Tbilisi-Kars to Mersin, then sea via "
+        "Suez (AZ, GE, TR); Russia west and east (RU); oil by CPC (RU) or tanker + BTC "
         "(AZ, GE, TR).",
-        "Without a cap (delete default_max_transit_share on Settings) the cheapest plan sends "
-        "the minerals through China and the oil through Russia (CPC).",
-        "With the cap of 50 % per transit country, half of each commodity must avoid China (or "
-        "Russia for oil): uranium and rare earths take the TITR, oil tanker + BTC, and the plan "
-        "costs more: the premium of diversification.",
-        "The cap alone does not keep cargo out of Russia: small, valuable gallium takes the fast "
-        "Vostochny route; the rule no_ru_uranium (Limits) is how a planner rules a country out.",
+        f"Without a cap (delete default_max_transit_share on Settings) the cheapest plan "
+        f"(about US${NO_CAP_COST_MUSD} M) sends the minerals through China and the oil "
+        f"through Russia (CPC).",
+        f"With the cap of 50 % per transit country half of each commodity must avoid China "
+        f"(Russia for oil): uranium and rare earths take the TITR via Poti, oil tanker + BTC, "
+        f"for about US${CAPPED_COST_MUSD} M: a premium of about US${premium} M, almost all of "
+        f"it oil (BTC costs about US$35/t more than CPC).",
+        "The cap alone does not keep cargo out of Russia: gallium, small and valuable, takes "
+        "the fast Vostochny route, and so would uranium without the rule no_ru_uranium "
+        "(Limits) that rules Russia out for it.",
         "Sea passages (Bosporus, Suez, Malacca...) are chokepoints, not transit countries. "
-        "Capacity units are tonnes; uranium counts in tU, oil in kt.",
+        "Capacity units are tonnes; uranium counts in tU (1.179 t U3O8), oil in kt. Shares "
+        "are by volume (share_basis), which within one commodity equals shares by value.",
         "Every number is cited or marked illustrative on the Sources sheet; costs and "
         "allocatable capacities are illustrative.",
-        "Solve: corridor solve inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_results"
-        ".xlsx",
+        "Solve it: corridor solve inputs/caspian_corridor.xlsx -o "
+        "outputs/caspian_corridor_results.xlsx",
     ]
 
 
