@@ -103,9 +103,12 @@ def route_facts(
     out["corridor"] = [
         c if c is not None else r for c, r in zip(out["corridor"], out.index, strict=True)
     ]
-    out["leg_cost"] = [float(legs.loc[list(seq), "cost"].sum()) for seq in out["legs"]]
-    out["days"] = [float(legs.loc[list(seq), "days"].sum()) for seq in out["legs"]]
-    out["co2"] = [float(legs.loc[list(seq), "co2"].sum()) for seq in out["legs"]]
+    by_leg = out["legs"].explode()
+    sums = legs.loc[by_leg.to_numpy(), ["cost", "days", "co2"]].astype(float)
+    sums = sums.set_axis(by_leg.index).groupby(level=0, sort=False).sum()
+    out["leg_cost"] = sums["cost"].reindex(out.index).to_numpy()
+    out["days"] = sums["days"].reindex(out.index).to_numpy()
+    out["co2"] = sums["co2"].reindex(out.index).to_numpy()
     out["handling"] = [float(sum(handling[n] for n in p)) for p in route_nodes]
     return out
 
@@ -393,17 +396,17 @@ def prepare(
             demand["penalty"] = demand["penalty"].fillna(unserved_penalty(flows, routes))
         served = set(flows["demand"])
         report = issues.warn if what_if else issues.error
-        for i, rec in demand.iterrows():
-            if i not in served:
-                report(
-                    "Contracts",
-                    tables["Contracts"].cell("contract", rec["_row"]),
-                    "contract",
-                    rec["contract"],
-                    f"no eligible route from {rec['origin']} to {rec['destination']} for "
-                    f"{rec['commodity']} in {rec['period']} (check the routes' legs, "
-                    "commodities, modes and active columns)",
-                )
+        unserved = demand[~demand.index.isin(served)]
+        for rec in unserved.to_dict("records"):
+            report(
+                "Contracts",
+                tables["Contracts"].cell("contract", rec["_row"]),
+                "contract",
+                rec["contract"],
+                f"no eligible route from {rec['origin']} to {rec['destination']} for "
+                f"{rec['commodity']} in {rec['period']} (check the routes' legs, "
+                "commodities, modes and active columns)",
+            )
         capacity = build_capacity({"node": nodes, "leg": legs, "route": routes}, overrides, periods)
         order = {p: i for i, p in enumerate(periods)}
         expansions_in_effect = expansions.copy()

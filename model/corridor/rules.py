@@ -95,7 +95,8 @@ def expand_rule(
             )
     rows = []
     keys = [*split, "value"]
-    for key, part in carried.groupby(keys, sort=False):
+    flow = carried["flow"].to_numpy()
+    for key, positions in carried.groupby(keys, sort=False).indices.items():
         key = key if isinstance(key, tuple) else (key,)
         scope = {c: "ALL" if rule[c] == "ALL" else rule[c] for c in SCOPE_COLUMNS}
         scope.update(dict(zip(split, key[:-1], strict=True)))
@@ -109,7 +110,7 @@ def expand_rule(
                     "penalty": rule.get("penalty"),
                     **scope,
                     "value": key[-1],
-                    "through": part["flow"].to_numpy(),
+                    "through": flow[positions],
                     "scope": tuple(scope[c] for c in SCOPE_COLUMNS),
                     "_row": rule.get("_row"),
                 }
