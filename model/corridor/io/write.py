@@ -9,22 +9,28 @@ LibreOffice lock file, or a refused rename, leaves the old file intact and says 
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
 import tempfile
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
+from openpyxl.drawing.image import Image
 from openpyxl.styles import Font
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from ..errors import column_letter
 from ..schema import RESULT_SHEETS
+
+if TYPE_CHECKING:
+    from openpyxl.chart._chart import ChartBase
 
 MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767
@@ -212,9 +218,18 @@ def save_atomically(wb: Workbook, target: Path) -> None:
 
 
 def write_results(
-    results, path: str | Path, extra_sheets: dict[str, pd.DataFrame] | None = None
+    results,
+    path: str | Path,
+    extra_sheets: dict[str, pd.DataFrame] | None = None,
+    *,
+    images: dict[str, Path] | None = None,
+    charts: dict[str, list[tuple[ChartBase, str]]] | None = None,
 ) -> Path:
-    """Write the results workbook (sheet order of the spec), atomically. Returns the path."""
+    """Write the results workbook (sheet order of the spec), atomically. Returns the path.
+
+    `images` embeds a PNG per sheet name: beside the table when the sheet has one, else on a
+    sheet of its own (after the tables, before Log). `charts` anchors ready-made openpyxl
+    charts on a table's sheet (build their references with `range_string`)."""
     from ..results import summary_frame
     from ..schema import RESULT_SHEETS as SPEC
 
@@ -227,9 +242,18 @@ def write_results(
     order = [s for s in SPEC if s in sheets and s not in ("Log",)]
     order += [s for s in (extra_sheets or {}) if s not in order]
     order += [s for s in sheets if s not in order and s != "Log"]
+    images = images or {}
     for name in order:
         frame = (extra_sheets or {}).get(name, sheets.get(name))
-        write_frame(wb, name, frame, currency, notes)
+        ws = write_frame(wb, name, frame, currency, notes)
+        for chart, anchor in (charts or {}).get(name, ()):
+            ws.add_chart(chart, anchor)
+        if name in images:
+            ws.add_image(_image(images[name]), f"{column_letter(len(frame.columns) + 1)}2")
+    for name, png in images.items():
+        if name not in order:
+            ws = wb.create_sheet(name)
+            ws.add_image(_image(png), "A1")
     log = sheets.get("Log", pd.DataFrame(columns=["level", "where", "message"]))
     if notes:
         log = pd.concat(
@@ -242,6 +266,11 @@ def write_results(
         add_share_chart(wb, sheets["Rules"], currency, notes)
     save_atomically(wb, target)
     return target
+
+
+def _image(png: Path) -> Image:
+    """An embeddable image read into memory now (the file may move before the save)."""
+    return Image(io.BytesIO(Path(png).read_bytes()))
 
 
 def guide_frame(sheets: dict[str, pd.DataFrame]) -> pd.DataFrame:
