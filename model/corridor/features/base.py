@@ -6,14 +6,23 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 
 def linear(coefs: Sequence[float], variables: Sequence[pyo.Var], constant: float = 0.0):
-    """sum coefs * variables + constant, built directly (no operator overloading)."""
-    return LinearExpression(
-        constant=constant, linear_coefs=[float(c) for c in coefs], linear_vars=list(variables)
+    """sum coefs * variables + constant, built directly (no operator overloading).
+
+    A term with coefficient 1 is the bare variable: most of the model's terms are, and it
+    saves creating one expression object per term (the dominant cost of building).
+    """
+    if isinstance(coefs, np.ndarray):
+        coefs = coefs.tolist()
+    args: list = [float(constant)] if constant else []
+    args.extend(
+        v if c == 1.0 else MonomialTermExpression((float(c), v))
+        for c, v in zip(coefs, variables, strict=True)
     )
+    return LinearExpression(args)
 
 
 def groups(
