@@ -85,6 +85,10 @@ def run(
     options = options_for(inputs, time_limit, gap, verbose, highs_options)
     model = build_model(inputs)
     result = solve(model, options)
+    if result.has_solution:
+        from .analysis.marginal import add_marginal_values
+
+        add_marginal_values(model, result, options)
     res = extract(model, inputs, result, options)
     if result.status == "infeasible":
         from .diagnose import diagnose

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from .analysis.marginal import capacity_values, rule_values
 from .data import Inputs
 from .rules import SCOPE_COLUMNS, route_values
 from .schema import COST_COMPONENTS, RESULT_SHEETS
@@ -226,8 +227,10 @@ def rules_sheet(m: pyo.ConcreteModel, flows: pd.DataFrame, inputs: Inputs) -> pd
     cx = (flows["capacity_use"] * flows["x"]).to_numpy()
     members = scope_members(flows, list(dict.fromkeys(rows["scope"])))
     violation = _var_values(m, "rule_violation")
+    records = rows.to_dict("records")
+    marginal = rule_values(m, [row_key(r) for r in records])
     out = []
-    for r in rows.to_dict("records"):
+    for r, saving in zip(records, marginal, strict=True):
         share = r["bound"] in SHARE_BOUNDS
         idx = r["through"]
         through = float((wx if share else cx)[idx].sum())
@@ -242,6 +245,7 @@ def rules_sheet(m: pyo.ConcreteModel, flows: pd.DataFrame, inputs: Inputs) -> pd
                 "share": ratio,
                 "binding": _binding(through, rhs),
                 "violation": violation.get(row_key(r), 0.0),
+                "marginal_value": saving,
             }
         )
     return _frame("Rules", out)
@@ -275,6 +279,9 @@ def capacity_sheet(m: pyo.ConcreteModel, flows: pd.DataFrame, inputs: Inputs) ->
                 "yes" if u >= c - 1e-6 * max(1.0, c) else "no"
                 for u, c in zip(used, capacity, strict=True)
             ],
+            "marginal_value": capacity_values(
+                m, list(zip(cap["type"], cap["id"], cap["period"], strict=True))
+            ),
         }
     )
 

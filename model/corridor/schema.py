@@ -532,6 +532,15 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         _r("share", "through / total", "share"),
         _r("binding", "yes when the bound holds with equality", "text"),
         _r("violation", "Amount beyond the bound (soft rules)", "number"),
+        _r(
+            "marginal_value",
+            "Saving if the bound were loosened by one percentage point of share (max_share "
+            "raised or min_share lowered by 0.01), or by one capacity unit for max_volume and "
+            "min_volume; from the LP duals with integer decisions held as planned; valid for "
+            "small changes only; blank when not computed",
+            "money",
+            "money per percentage point (shares) or per capacity unit (volumes)",
+        ),
     ),
     "Capacity": (
         _r("type", "node, leg or route", "text"),
@@ -546,6 +555,14 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         ),
         _r("utilization", "used / capacity", "share"),
         _r("binding", "yes when used reaches capacity", "text"),
+        _r(
+            "marginal_value",
+            "Saving per extra capacity unit in this period (0 when not binding); from the LP "
+            "duals with integer decisions held as planned; valid for small changes only; "
+            "blank when not computed",
+            "money",
+            "money per capacity unit",
+        ),
     ),
     "Routes": (
         _r("route", "Route id", "text"),
