@@ -241,3 +241,36 @@ def test_validate_and_template(tmp_path, capsys):
     assert '"rail,road,sea,ferry,pipeline,river,air"' in formulas
     guide = [(r[0], r[1]) for r in wb["Guide"].iter_rows(min_row=2, values_only=True)]
     assert ("Legs", "capacity") in guide and ("Settings", "default_max_transit_share") in guide
+
+
+def test_large_sheet_rows_written_fast_read_back_exactly(monkeypatch, tmp_path):
+    """Sheets above FAST_ROWS rows get their cells from io.fastrows: same values, styles,
+    table range, and text (even '=1+1' or '<&>') stays text."""
+    import pandas as pd
+
+    from corridor.io import fastrows
+    from corridor.results import Results
+
+    monkeypatch.setattr(write_mod, "FAST_ROWS", 3)
+    flows = pd.DataFrame(
+        {
+            "contract": ["K0", "=1+1", "a&b<c>", " K3", "K4"],
+            "volume": [0.5, 1.0, float("nan"), 3.25, 1e-5],
+            "cost": [1, 2, 3, 4, 5],
+        }
+    )
+    path = corridor.write_results(
+        Results({"status": "optimal"}, {"Flows": flows}), tmp_path / "big.xlsx"
+    )
+    ws = openpyxl.load_workbook(path)["Flows"]
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [
+        ["K0", 0.5, 1],
+        ["=1+1", 1.0, 2],
+        ["a&b<c>", None, 3],
+        [" K3", 3.25, 4],
+        ["K4", 1e-5, 5],
+    ]
+    assert ws["A3"].data_type == "s"
+    assert ws["B2"].number_format == "#,##0.###"
+    assert ws.tables["Flows"].ref == "A1:C6"
+    assert fastrows.FAST_ROWS == 2000  # the module default is untouched

@@ -28,6 +28,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from ..errors import column_letter
 from ..schema import RESULT_SHEETS
+from .fastrows import FAST_ROWS, Deferred, splice
 
 if TYPE_CHECKING:
     from openpyxl.chart._chart import ChartBase
@@ -138,10 +139,13 @@ def write_frame(
     currency: str,
     notes: list[str],
     table_name: str | None = None,
+    deferred: list[Deferred] | None = None,
 ):
     """Write one table, continuing on 'Title (2)'... past Excel's row limit.
 
-    Returns the first worksheet (for charts); notes on overflow go to `notes`."""
+    Returns the first worksheet (for charts); notes on overflow go to `notes`. With
+    `deferred`, a sheet of more than FAST_ROWS rows gets one sample row now and its rows
+    after the save (io.fastrows), which is some twenty times faster."""
     columns = [str(c) for c in frame.columns]
     formats = _formats(title, columns, currency)
     first = None
@@ -152,8 +156,14 @@ def write_frame(
     for k in range(chunks):
         name = title if k == 0 else f"{title} ({k + 1})"
         writer = _SheetWriter(wb, name, columns, formats)
-        for values in _rows(frame.iloc[k * per_sheet : (k + 1) * per_sheet]):
-            writer.append(values)
+        part = frame.iloc[k * per_sheet : (k + 1) * per_sheet]
+        if deferred is not None and len(part) > FAST_ROWS:
+            writer.append([0.0 if part[c].dtype.kind in "fiu" else "x" for c in part.columns])
+            writer.rows = len(part) + 1
+            deferred.append(Deferred(len(wb.worksheets), part))
+        else:
+            for values in _rows(part):
+                writer.append(values)
         writer.finish(table_name or name if k == 0 else f"{table_name or title}_{k + 1}")
         first = first or writer.ws
     return first
@@ -191,20 +201,16 @@ def check_not_locked(target: Path) -> None:
         )
 
 
-def save_atomically(wb: Workbook, target: Path) -> None:
+def save_atomically(wb: Workbook, target: Path, deferred: list[Deferred] | None = None) -> None:
     """Save to a temporary file in the target folder, then rename over the target."""
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    locks = lock_files(target)
-    if locks:
-        raise TargetLocked(
-            f"{target.name} is open in a spreadsheet program ({locks[0].name} "
-            "exists); close the file and run again. The old file is unchanged."
-        )
+    check_not_locked(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".xlsx.tmp", dir=target.parent)
     os.close(fd)
     try:
         wb.save(tmp)
+        splice(Path(tmp), deferred or [], safe_text)
         try:
             os.replace(tmp, target)
         except PermissionError as exc:
@@ -243,9 +249,10 @@ def write_results(
     order += [s for s in (extra_sheets or {}) if s not in order]
     order += [s for s in sheets if s not in order and s != "Log"]
     images = images or {}
+    deferred: list[Deferred] = []
     for name in order:
         frame = (extra_sheets or {}).get(name, sheets.get(name))
-        ws = write_frame(wb, name, frame, currency, notes)
+        ws = write_frame(wb, name, frame, currency, notes, deferred=deferred)
         for chart, anchor in (charts or {}).get(name, ()):
             ws.add_chart(chart, anchor)
         if name in images:
@@ -264,7 +271,7 @@ def write_results(
     write_frame(wb, "Guide", guide_frame(sheets), currency, notes)
     if "Rules" in sheets and not sheets["Rules"].empty:
         add_share_chart(wb, sheets["Rules"], currency, notes)
-    save_atomically(wb, target)
+    save_atomically(wb, target, deferred)
     return target
 
 
