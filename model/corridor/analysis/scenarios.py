@@ -581,5 +581,6 @@ def _console_table(table: pd.DataFrame) -> str:
         )
         diff = row.cost_vs_base
         diff = "" if diff is None or diff != diff else f" ({diff:+,.0f})"
-        lines.append(f"  {row.scenario}: {row.status}, cost {cost}{diff}, delivered {share}")
+        short = f"  [short: {row.contracts_short}]" if row.contracts_short else ""
+        lines.append(f"  {row.scenario}: {row.status}, cost {cost}{diff}, delivered {share}{short}")
     return "\n".join(lines)
