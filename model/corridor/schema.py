@@ -591,6 +591,30 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         _r("where", "Sheet and cell", "text"),
         _r("message", "What happened", "text"),
     ),
+    "Frontier": (
+        _r(
+            "cap",
+            "The swept cap (max_share) at this point; on the first row, the highest capped "
+            "share of the uncapped plan",
+            "share",
+        ),
+        _r("total_cost", "Objective of the plan under this cap", "money", "money"),
+        _r("premium", "total_cost minus that of the uncapped plan", "money", "money"),
+        _r(
+            "max_share_<country>",
+            "One column per transit country: its highest share of any destination x "
+            "commodity x period in this plan",
+            "share",
+        ),
+        _r("delivered", "Volume delivered", "number", "capacity units"),
+        _r(
+            "point",
+            "uncapped (the cap lifted), step, or tightest (the tightest feasible cap found, "
+            "to 0.001; the next lower cap admits no plan)",
+            "text",
+        ),
+        _r("status", "optimal, or feasible when the solver stopped at its time limit", "text"),
+    ),
 }
 
 SUMMARY_ITEMS = (
