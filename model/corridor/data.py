@@ -165,10 +165,15 @@ def build_flows(
         on=["origin", "destination"],
         how="inner",
     )
-    keep = [(r, k) in allowed for r, k in zip(cand["route"], cand["commodity"], strict=True)]
-    cand = cand[np.asarray(keep, dtype=bool)]
-    listed = [lst is None or r in lst for r, lst in zip(cand["route"], cand["routes"], strict=True)]
-    cand = cand[np.asarray(listed, dtype=bool)]
+    pairs = pd.DataFrame(sorted(allowed), columns=["route", "commodity"])
+    cand = cand.merge(pairs, on=["route", "commodity"], how="inner")
+    restricted = cand["routes"].notna()
+    if restricted.any():  # a contract's own route list narrows its routes
+        sub = cand[restricted]
+        inside = [r in lst for r, lst in zip(sub["route"], sub["routes"], strict=True)]
+        drop = sub.index[~np.asarray(inside, dtype=bool)]
+        cand = cand.drop(index=drop)
+    cand = cand.sort_values(["demand", "route"], kind="stable").reset_index(drop=True)
     com = commodities.loc[cand["commodity"]]
     rt = routes.loc[cand["route"]]
     cu, cf = com["capacity_use"].to_numpy(), com["cost_factor"].to_numpy()
@@ -192,7 +197,7 @@ def build_flows(
     )
     flows["unit_cost"] = flows[["transport", "handling", "carbon", "carrying"]].sum(axis=1)
     flows["weight"] = cu if settings["share_basis"] == "volume" else vpu
-    return flows.sort_values(["demand", "route"], kind="stable").reset_index(drop=True)
+    return flows
 
 
 def build_capacity(

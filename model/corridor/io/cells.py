@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..errors import Issues, column_letter, suggest
@@ -191,6 +192,59 @@ def parse_value(value: object, column: Column) -> object:
     return text  # text: kept as typed (trimmed)
 
 
+TEXT_KINDS = ("id", "ref", "key", "label")
+_CELL = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _cell_order(issue) -> tuple[int, int, str]:
+    match = _CELL.fullmatch(issue.cell)
+    if not match:
+        return (0, 0, issue.cell)
+    return (int(match.group(2)), len(match.group(1)), match.group(1))
+
+
+def _parse_fast(raw: list[object], column: Column) -> list[object] | None:
+    """The whole column at once when every cell is plainly of its kind (the common case of
+    a large sheet); None sends the column through the cell-by-cell path and its messages."""
+    blank = [v == "" or v is None for v in raw]
+    if any(blank):
+        if column.required:
+            return None
+        filled = [v for v, b in zip(raw, blank, strict=True) if not b]
+    else:
+        filled = raw
+    if column.kind in TEXT_KINDS:
+        if not all(type(v) is str for v in filled):
+            return None
+        parsed = [v.strip() for v in filled]
+        if not all(parsed) or any("," in v or ">" in v for v in parsed):
+            return None
+        if EXCEL_ERRORS.intersection(parsed):
+            return None
+    elif column.kind in ("number", "int"):
+        if not all(type(v) is float or type(v) is int for v in filled):
+            return None
+        array = np.asarray(filled, dtype=float)
+        if not np.isfinite(array).all() or (np.abs(array) >= BIG_NUMBER).any():
+            return None
+        if column.minimum is not None and (
+            (array <= column.minimum).any() if column.positive else (array < column.minimum).any()
+        ):
+            return None
+        if column.kind == "int":
+            if not (array == np.round(array)).all():
+                return None
+            parsed = array.astype(int).tolist()
+        else:
+            parsed = array.tolist()
+    else:
+        return None
+    if len(parsed) == len(raw):
+        return parsed
+    it = iter(parsed)
+    return [column.default if b else next(it) for b in blank]
+
+
 def _find_header(rows: list[list[object]], spec: SheetSpec) -> int | None:
     required = {c.name for c in spec.columns if c.required}
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -277,8 +331,10 @@ def parse_table(
     data: dict[str, list[object]] = {name: [] for name in names}
     data["_row"] = []
     first_pos = min(positions.values()) if positions else 0
+    first_error = len(issues.errors)
+    kept: list[int] = []  # 0-based indexes of the data rows into `rows`
     for r, row in enumerate(rows[1:], start=1):
-        if all(is_blank(v) for v in row) and not any(
+        if all(v == "" or v is None for v in row) and not any(
             (r, c) in bad_cells for c in positions.values()
         ):
             continue
@@ -290,39 +346,44 @@ def parse_table(
             and lead.strip() not in EXCEL_ERRORS
         ):
             continue
-        for column in spec.columns:
-            pos = positions.get(column.name)
-            raw = row[pos] if pos is not None and pos < len(row) else None
-            value = column.default
-            if pos is not None and (r, pos) in bad_cells:
-                issues.error(
-                    sheet, f"{letters[column.name]}{r + 1}", column.name, None, bad_cells[(r, pos)]
-                )
-            elif isinstance(raw, str) and raw.strip() in EXCEL_ERRORS:
+        kept.append(r)
+    bad_columns = {c for _, c in bad_cells}
+    for column in spec.columns:
+        pos = positions.get(column.name)
+        if pos is None:
+            data[column.name] = [column.default] * len(kept)
+            continue
+        raw = [rows[r][pos] if pos < len(rows[r]) else None for r in kept]
+        fast = None if pos in bad_columns else _parse_fast(raw, column)
+        if fast is not None:
+            data[column.name] = fast
+            continue
+        values = []
+        for r, value in zip(kept, raw, strict=True):
+            cell = f"{letters[column.name]}{r + 1}"
+            parsed = column.default
+            if (r, pos) in bad_cells:
+                issues.error(sheet, cell, column.name, None, bad_cells[(r, pos)])
+            elif isinstance(value, str) and value.strip() in EXCEL_ERRORS:
                 issues.error(
                     sheet,
-                    f"{letters[column.name]}{r + 1}",
+                    cell,
                     column.name,
-                    raw.strip(),
+                    value.strip(),
                     "an error value, not data; fix the formula or type the value",
                 )
-            elif not is_blank(raw):
+            elif not is_blank(value):
                 try:
-                    value = parse_value(raw, column)
+                    parsed = parse_value(value, column)
                 except CellError as exc:
-                    issues.error(
-                        sheet, f"{letters[column.name]}{r + 1}", column.name, raw, str(exc)
-                    )
+                    issues.error(sheet, cell, column.name, value, str(exc))
             elif column.required:
-                issues.error(
-                    sheet,
-                    f"{letters[column.name]}{r + 1}",
-                    column.name,
-                    None,
-                    "a value is required",
-                )
-            data[column.name].append(value)
-        data["_row"].append(r + 1)
+                issues.error(sheet, cell, column.name, None, "a value is required")
+            values.append(parsed)
+        data[column.name] = values
+    data["_row"] = [r + 1 for r in kept]
+    # columns are parsed one at a time; the planner reads errors row by row
+    issues.errors[first_error:] = sorted(issues.errors[first_error:], key=_cell_order)
     # object columns keep None as None (pandas would turn text columns into str with NaN)
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
     frame["_row"] = frame["_row"].astype(int)
