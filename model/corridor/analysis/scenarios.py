@@ -310,8 +310,13 @@ def default_workers(n: int) -> int:
 
 
 def _context():
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    """forkserver where the platform has it (workers fork from a server that has imported the
+    model code once), else spawn; never fork, which is unsafe with HiGHS's threads."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def run_batch(
