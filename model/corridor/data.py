@@ -469,7 +469,7 @@ def _check_contract_routes(
     """A listed route must join the contract's ends; inactive or disallowed ones are dropped."""
     if table is None:
         return
-    for rec in contracts.to_dict("records"):
+    for rec in contracts[contracts["routes"].notna()].to_dict("records"):
         for r in rec["routes"] or ():
             if r not in routes_all.index:
                 continue

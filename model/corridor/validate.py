@@ -177,8 +177,19 @@ def check_routes(routes: Table, legs: pd.DataFrame, issues: Issues) -> set[str]:
 
 def check_contract_rows(contracts: Table, issues: Issues) -> None:
     """Rows of one contract agree on commodity, origin, destination and do not overlap."""
+    frame = contracts.frame
+    same = frame[(frame["origin"] == frame["destination"]) & frame["origin"].notna()]
+    for rec in same.to_dict("records"):
+        issues.error(
+            contracts.sheet,
+            contracts.cell("destination", rec["_row"]),
+            "destination",
+            rec["destination"],
+            f"contract {rec['contract']}: origin and destination are the same node",
+        )
+    repeated = frame[frame.duplicated("contract", keep=False)]  # most contracts have one row
     by_contract: dict[str, list[dict]] = defaultdict(list)
-    for rec in contracts.frame.to_dict("records"):
+    for rec in repeated.to_dict("records"):
         by_contract[rec["contract"]].append(rec)
     for contract, recs in by_contract.items():
         first = recs[0]
@@ -209,15 +220,6 @@ def check_contract_rows(contracts: Table, issues: Issues) -> None:
                     f"(row {clash}); rows may not overlap",
                 )
             periods_seen.setdefault(p, rec["_row"])
-        for rec in recs:
-            if rec["origin"] is not None and rec["origin"] == rec["destination"]:
-                issues.error(
-                    contracts.sheet,
-                    contracts.cell("destination", rec["_row"]),
-                    "destination",
-                    rec["destination"],
-                    f"contract {contract}: origin and destination are the same node",
-                )
 
 
 def check_capacity_rows(capacities: Table, known: dict[str, set[str]], issues: Issues) -> None:
