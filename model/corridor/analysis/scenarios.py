@@ -29,6 +29,7 @@ import math
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,6 +49,7 @@ BASE = "base"
 SHEET = "Scenarios"
 FLOWS_SHEET = "Scenario flows"
 SHORT_TOLERANCE = 1e-6  # a contract delivering less than (1 - this) of its volume is short
+_ONE_SOLVE = threading.Lock()  # see solve_variant
 
 # Which target kinds each change accepts ("all" where the change has a whole-model form).
 TARGET_KINDS: dict[str, tuple[str, ...]] = {
@@ -272,13 +274,18 @@ def _contracted(inputs: Inputs) -> float:
 def solve_variant(
     inputs: Inputs, name: str, changes: list[Change], options: SolveOptions
 ) -> Variant:
-    """Apply the changes, solve delivery first and summarise; never raises."""
+    """Apply the changes, solve delivery first and summarise; never raises.
+
+    One solve at a time per process: Pyomo is not thread-safe and the HiGHS hand-off
+    redirects fd 1 while it creates a solver, so the threads of a Dask worker take turns (run
+    workers with `--nthreads 1 --nworkers N` for parallel solves on one machine)."""
     from ..results import extract
 
     try:
-        changed = apply(inputs, changes)
-        model, result, _ = solve_delivery_first(changed, options)
-        results = extract(model, changed, result, options)
+        with _ONE_SOLVE:
+            changed = apply(inputs, changes)
+            model, result, _ = solve_delivery_first(changed, options)
+            results = extract(model, changed, result, options)
         variant = variant_of(name, changes, inputs, changed, result, results)
         before = {str(w) for w in inputs.warnings}
         variant.warnings = [str(w) for w in changed.warnings if str(w) not in before]
