@@ -475,7 +475,7 @@ def _r(name: str, help: str, fmt: str = "number", unit: str = "") -> ResultColum
 RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
     "Summary": (
         _r("item", "What the row reports", "text"),
-        _r("value", "Its value (money in the currency, volumes in capacity units)", "text"),
+        _r("value", "Its value (money in the currency, volumes in capacity units)", "general"),
     ),
     "Flows": (
         _r("contract", "Contract id", "text"),

@@ -36,7 +36,13 @@ if TYPE_CHECKING:
 MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-FORMATS = {"number": "#,##0.###", "share": "0.0%", "int": "0", "text": "@"}
+FORMATS = {
+    "number": "#,##0.###",
+    "share": "0.0%",
+    "int": "0",
+    "text": "@",
+    "general": "#,##0.######",
+}
 
 
 class TargetLocked(Exception):
@@ -70,7 +76,14 @@ def _formats(sheet: str, columns: list[str], currency: str) -> dict[str, str]:
 class _SheetWriter:
     """Appends rows to a write-only sheet with one style template per column."""
 
-    def __init__(self, wb: Workbook, title: str, columns: list[str], formats: dict[str, str]):
+    def __init__(
+        self,
+        wb: Workbook,
+        title: str,
+        columns: list[str],
+        formats: dict[str, str],
+        widths: list[float],
+    ):
         self.ws = wb.create_sheet(title)
         self.columns = columns
         self.ws.freeze_panes = "A2"
@@ -87,8 +100,7 @@ class _SheetWriter:
             template = WriteOnlyCell(self.ws, 0)
             template.number_format = formats[name]
             self.templates.append(template._style)
-        for i, name in enumerate(columns):
-            width = max(10, min(40, len(name) + 4))
+        for i, width in enumerate(widths):
             self.ws.column_dimensions[column_letter(i)].width = width
         self.rows = 1
 
@@ -127,6 +139,22 @@ class _SheetWriter:
             self.ws.add_table(table)
 
 
+def column_widths(frame: pd.DataFrame, sample: int = 500) -> list[float]:
+    """Widths that show the header and the values of the first rows (numbers with
+    thousands separators), within 10 and 60 characters."""
+    head = frame.head(sample)
+    widths = []
+    for name in frame.columns:
+        longest = len(str(name))
+        for value in head[name].tolist():
+            if isinstance(value, float) and math.isfinite(value):
+                longest = max(longest, len(f"{value:,.2f}") + 5)
+            elif value is not None and not isinstance(value, float):
+                longest = max(longest, len(str(value)))
+        widths.append(float(max(10, min(60, longest + 2))))
+    return widths
+
+
 def _rows(frame: pd.DataFrame):
     for row in frame.itertuples(index=False, name=None):
         yield [None if (isinstance(v, float) and math.isnan(v)) else v for v in row]
@@ -155,7 +183,7 @@ def write_frame(
         notes.append(f"{title}: {len(frame):,} rows continue on {chunks - 1} more sheet(s)")
     for k in range(chunks):
         name = title if k == 0 else f"{title} ({k + 1})"
-        writer = _SheetWriter(wb, name, columns, formats)
+        writer = _SheetWriter(wb, name, columns, formats, column_widths(frame))
         part = frame.iloc[k * per_sheet : (k + 1) * per_sheet]
         if deferred is not None and len(part) > FAST_ROWS:
             writer.append([0.0 if part[c].dtype.kind in "fiu" else "x" for c in part.columns])
@@ -211,6 +239,9 @@ def save_atomically(wb: Workbook, target: Path, deferred: list[Deferred] | None 
     try:
         wb.save(tmp)
         splice(Path(tmp), deferred or [], safe_text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a results file is for sharing
         try:
             os.replace(tmp, target)
         except PermissionError as exc:
