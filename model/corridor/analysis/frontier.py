@@ -42,6 +42,7 @@ SHEET = "Frontier"
 DEFAULT_RULE = "default_cap"
 UNCAPPED = 1.0  # a share never exceeds 1: the cap lifted
 REFINE_TOLERANCE = 1e-3
+PROBE_STEP = 0.05  # the descent that finds the tightest cap before --points are spread
 SHARE_EPS = 1e-9
 SOLVED = ("optimal", "feasible")
 INTERRUPTED = "Interrupted by user"
@@ -86,7 +87,11 @@ def sweep_inputs(inputs, rule: str | None = None, cap: float = UNCAPPED):
     named = limits[limits["rule"] == name]
     if named.empty:
         capped = [r for r, v in zip(limits["rule"], limits["max_share"], strict=True) if v == v]
-        listed = f"; rules with a max_share: {', '.join(capped)}" if capped else ""
+        listed = (
+            f"; rules with a max_share: {', '.join(capped)}"
+            if capped
+            else "; no rule has a max_share (leave out --rule to sweep the default cap)"
+        )
         raise _error(
             name,
             f"--rule {name}: the Limits sheet has no such rule"
@@ -140,7 +145,6 @@ class Sweeper:
         from ..pipeline import options_for
         from ..solve import compile_model
 
-        self.original = inputs
         self.inputs, self.rule, self.own_cap = sweep_inputs(inputs, rule)
         self.options = options or options_for(inputs)
         self.model = build_model(self.inputs)
@@ -350,7 +354,7 @@ def sweep(
     if uncapped is None:
         uncapped, _ = sweeper.solve_at(UNCAPPED, "uncapped")
     frontier = Frontier(sweeper.rule, [], uncapped, countries=list(sweeper.countries))
-    if not uncapped.solved:
+    if not uncapped.usable:
         frontier.stopped = f"the uncapped plan is {uncapped.status}"
         frontier.solves, frontier.seconds = sweeper.solves, time.perf_counter() - start_time
         return frontier
@@ -390,20 +394,18 @@ def _sweep_steps(sweeper: Sweeper, frontier: Frontier, first: Point, step: float
         frontier.first_infeasible, frontier.stopped = hi, stopped
         if best is not last:
             frontier.points.append(best)
-    frontier.points[-1].kind = "tightest" if len(frontier.points) > 1 else "uncapped"
+    if len(frontier.points) > 1 and not frontier.stopped:
+        frontier.points[-1].kind = "tightest"
 
 
 def _sweep_points(sweeper: Sweeper, frontier: Frontier, first: Point, n: int) -> None:
-    if first.cap <= 0 or n < 2:
-        return
-    bottom, _ = sweeper.solve_at(0.0, "tightest")
-    if bottom.status == "infeasible":
-        bottom, hi, stopped = _bisect(sweeper, first, 0.0)
-        frontier.first_infeasible, frontier.stopped = hi, stopped
-        if bottom is first or stopped:
-            return
-    elif not bottom.usable:
-        frontier.stopped = f"cap 0: {bottom.status} {bottom.message}".strip()
+    """n caps evenly from the uncapped share to the tightest feasible one, found first by a
+    coarse descent (warm solves close to each other) and bisection."""
+    probe = Frontier(frontier.rule, [first], first)
+    _sweep_steps(sweeper, probe, first, PROBE_STEP, refine=True)
+    frontier.first_infeasible, frontier.stopped = probe.first_infeasible, probe.stopped
+    bottom = probe.points[-1]
+    if probe.stopped or bottom is first:
         return
     for cap in np.linspace(first.cap, bottom.cap, n)[1:-1]:
         point, _ = sweeper.solve_at(float(cap))
