@@ -87,6 +87,8 @@ class _SheetWriter:
         self.ws = wb.create_sheet(title)
         self.columns = columns
         self.ws.freeze_panes = "A2"
+        for i, width in enumerate(widths):  # write-only: must precede the first row
+            self.ws.column_dimensions[column_letter(i)].width = width
         bold = Font(bold=True)
         header = []
         for name in columns:
@@ -100,8 +102,6 @@ class _SheetWriter:
             template = WriteOnlyCell(self.ws, 0)
             template.number_format = formats[name]
             self.templates.append(template._style)
-        for i, width in enumerate(widths):
-            self.ws.column_dimensions[column_letter(i)].width = width
         self.rows = 1
 
     def append(self, values: list[object]) -> None:
