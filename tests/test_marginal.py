@@ -152,3 +152,13 @@ def test_workbook_guide_explains_the_column(tmp_path):
     guide = {(r[0], r[1]): (r[2], r[3]) for r in wb["Guide"].iter_rows(min_row=2, values_only=True)}
     assert guide[("Capacity", "marginal_value")][0] == "money per capacity unit"
     assert "percentage point" in guide[("Rules", "marginal_value")][1]
+
+
+def test_min_share_value_is_the_saving_of_lowering_it_one_point():
+    # 10 % must go via the Caspian corridor (40/t); one point less moves 1 t to CN (20/t).
+    limits = [{"rule": "caspian", "measure": "corridor", "value": "Caspian", "min_share": 0.1}]
+    out = solve(world(Limits=limits))
+    value = _rule(out, "caspian")["marginal_value"]
+    looser = _cost(world(Limits=[{**limits[0], "min_share": 0.09}]))
+    assert value == pytest.approx(out.result.objective - looser)
+    assert value == pytest.approx(20.0)

@@ -60,6 +60,8 @@ def _duals_and_values(m, result, options) -> tuple[np.ndarray, np.ndarray] | Non
     fixed_lp = new_highs()
     fixed_lp.passModel(lp)
     if options is not None:
+        for name, value in options.highs_options.items():  # threads, tolerances...
+            fixed_lp.setOptionValue(name, value)
         fixed_lp.setOptionValue("time_limit", float(options.time_limit))
     fixed_lp.solve()
     solution = fixed_lp.getSolution()
