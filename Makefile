@@ -15,13 +15,14 @@ demo: $(STAMP)
 	$(BIN)/corridor solve inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_results.xlsx
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check model tests benchmarks
 	$(BIN)/ruff format --check model tests benchmarks
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/run.py
 
 example: $(STAMP)
