@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     caps = b["caps"]
     print(f"caps: {caps[0]:.3f} (uncapped) ... {caps[-1]:.3f} (tightest), {b['points']} points")
     print(
-        f"frontier command's sweep (with its bisection, {b['frontier_solves']} solves): "
+        f"frontier command's sweep ({b['frontier_solves']} solves, with the search for the "
+        f"tightest cap): "
         f"{b['frontier_seconds']:.2f} s"
     )
     print(
