@@ -39,6 +39,25 @@ def _highs_option(text: str) -> tuple[str, object]:
     return name.strip(), value
 
 
+def add_solve_options(
+    p: argparse.ArgumentParser, *, verbose: bool = False, highs: bool = False
+) -> None:
+    """The solver options every solving command shares."""
+    p.add_argument("--time-limit", type=float, help="seconds per solve (overrides Settings)")
+    p.add_argument("--gap", type=float, help="relative MIP gap (overrides Settings mip_gap)")
+    if verbose:
+        p.add_argument("--verbose", action="store_true", help="stream the HiGHS log")
+    if highs:
+        p.add_argument(
+            "--highs-option",
+            action="append",
+            type=_highs_option,
+            default=[],
+            metavar="NAME=VALUE",
+            help="pass an option to HiGHS (repeatable)",
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="corridor",
@@ -56,18 +75,8 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="results file (default: INPUT_results.xlsx beside the input)",
     )
-    s.add_argument("--time-limit", type=float, help="seconds (overrides Settings time_limit)")
-    s.add_argument("--gap", type=float, help="relative MIP gap (overrides Settings mip_gap)")
-    s.add_argument("--verbose", action="store_true", help="stream the HiGHS log")
+    add_solve_options(s, verbose=True, highs=True)
     s.add_argument("--json", action="store_true", help="print the Summary as JSON")
-    s.add_argument(
-        "--highs-option",
-        action="append",
-        type=_highs_option,
-        default=[],
-        metavar="NAME=VALUE",
-        help="pass an option to HiGHS (repeatable)",
-    )
 
     v = sub.add_parser("validate", help="check a workbook without solving")
     v.add_argument("input", type=Path)

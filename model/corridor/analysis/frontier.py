@@ -609,7 +609,7 @@ def _point_count(text: str) -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..cli import _highs_option
+    from ..cli import add_solve_options
 
     p.add_argument("input", type=Path)
     p.add_argument(
@@ -639,18 +639,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_false",
         help="do not bisect for the tightest feasible cap (1e-3) below the last step",
     )
-    p.add_argument("--time-limit", type=float, help="seconds per solve (overrides Settings)")
-    p.add_argument("--gap", type=float, help="relative MIP gap (overrides Settings mip_gap)")
-    p.add_argument("--verbose", action="store_true", help="stream the HiGHS log")
+    add_solve_options(p, verbose=True, highs=True)
     p.add_argument("--json", action="store_true", help="print the Frontier table as JSON")
-    p.add_argument(
-        "--highs-option",
-        action="append",
-        type=_highs_option,
-        default=[],
-        metavar="NAME=VALUE",
-        help="pass an option to HiGHS (repeatable)",
-    )
 
 
 def run(args) -> int:

@@ -272,6 +272,8 @@ def run_map(
 
 
 def add_arguments(p) -> None:
+    from ..cli import add_solve_options
+
     p.add_argument("input", type=Path)
     p.add_argument(
         "-o",
@@ -279,8 +281,7 @@ def add_arguments(p) -> None:
         type=Path,
         help="results file (default: INPUT_results.xlsx beside it); the PNG goes beside it",
     )
-    p.add_argument("--time-limit", type=float, help="seconds (overrides Settings time_limit)")
-    p.add_argument("--gap", type=float, help="relative MIP gap (overrides Settings mip_gap)")
+    add_solve_options(p)
 
 
 def run(args) -> int:

@@ -546,6 +546,8 @@ def run_scenarios(
 
 
 def add_arguments(p) -> None:
+    from ..cli import add_solve_options
+
     p.add_argument("input", type=Path)
     p.add_argument(
         "-o", "--output", type=Path, help="results file (default: INPUT_scenarios.xlsx beside it)"
@@ -560,8 +562,7 @@ def add_arguments(p) -> None:
         metavar="ADDRESS",
         help="run the scenarios on this Dask cluster (e.g. tcp://10.0.0.5:8786)",
     )
-    p.add_argument("--time-limit", type=float, help="seconds per solve (overrides Settings)")
-    p.add_argument("--gap", type=float, help="relative MIP gap (overrides Settings mip_gap)")
+    add_solve_options(p)
 
 
 def run(args) -> int:

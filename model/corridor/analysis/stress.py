@@ -212,6 +212,8 @@ def run_stress(
 
 
 def add_arguments(p) -> None:
+    from ..cli import add_solve_options
+
     p.add_argument("input", type=Path)
     p.add_argument(
         "-o", "--output", type=Path, help="results file (default: INPUT_stress.xlsx beside it)"
@@ -225,8 +227,7 @@ def add_arguments(p) -> None:
     p.add_argument(
         "--dask-scheduler", metavar="ADDRESS", help="solve the closures on this Dask cluster"
     )
-    p.add_argument("--time-limit", type=float, help="seconds per solve (overrides Settings)")
-    p.add_argument("--gap", type=float, help="relative MIP gap (overrides Settings mip_gap)")
+    add_solve_options(p)
 
 
 def run(args) -> int:

@@ -65,10 +65,14 @@ def lock_files(target: Path) -> list[Path]:
 
 def _formats(sheet: str, columns: list[str], currency: str) -> dict[str, str]:
     spec = {c.name: c.fmt for c in RESULT_SHEETS.get(sheet, ())}
+    # "max_share_<country>" stands for one column per country: match by its prefix
+    patterns = {name.split("<")[0]: fmt for name, fmt in spec.items() if "<" in name}
     money = f'#,##0.00 "{currency}"'
     out = {}
     for name in columns:
-        fmt = spec.get(name, "number")
+        fmt = spec.get(name) or next(
+            (f for prefix, f in patterns.items() if name.startswith(prefix)), "number"
+        )
         out[name] = money if fmt == "money" else FORMATS.get(fmt, FORMATS["number"])
     return out
 
