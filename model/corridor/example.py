@@ -87,7 +87,7 @@ CITATIONS: dict[str, str] = {
     "costs": "EY quoting the World Bank, Apr 2024",
 }
 
-# Input sheets in workbook order (the example has no Expansions or Scenarios sheet).
+# Input sheets in workbook order (the example has no Expansions sheet).
 INPUT_SHEETS = (
     "Settings",
     "Periods",
@@ -98,6 +98,7 @@ INPUT_SHEETS = (
     "Contracts",
     "Limits",
     "Capacities",
+    "Scenarios",
 )
 
 # --------------------------------------------------------------------------- sourced figures
@@ -386,6 +387,22 @@ def example_frames() -> dict[str, pd.DataFrame]:
         [("leg", "SANGACHAL-CEYHAN", "2027", BTC_RAMP_T)],
         columns=["target_type", "target", "period", "capacity"],
     )
+    # what-if questions for `corridor scenarios` (rows with one name combine)
+    scenarios = pd.DataFrame(
+        [
+            ("china_closed", "close", "country:CN", None),
+            ("china_closed_cap_lifted", "close", "country:CN", None),
+            ("china_closed_cap_lifted", "set_limit", "rule:default_cap", 1.0),
+            ("georgia_closed", "close", "country:GE", None),
+            ("bosporus_closed", "close", "chokepoint:Bosporus", None),
+            ("aktau_half_capacity", "scale_capacity", "node:AKTAU", 0.5),
+            ("freight_plus_20pct", "scale_cost", "all", 1.2),
+            ("uranium_plus_50pct", "scale_volume", "commodity:uranium", 1.5),
+            ("russia_sanctions", "close", "country:RU", None),
+            ("russia_sanctions", "scale_cost", "all", 1.1),
+        ],
+        columns=["scenario", "change", "target", "value"],
+    )
     frames = {
         "Settings": settings,
         "Periods": periods,
@@ -396,6 +413,7 @@ def example_frames() -> dict[str, pd.DataFrame]:
         "Contracts": contracts,
         "Limits": limits,
         "Capacities": capacities,
+        "Scenarios": scenarios,
     }
     return {name: _blank_as_none(frame) for name, frame in frames.items()}
 
@@ -538,6 +556,9 @@ _SOURCE_ROWS: list[tuple[str, str, str, str]] = [
     ("Limits", "titr_capacity.max_volume", "titr_capacity",
      "TITR capacity 6 Mt/yr incl. 100k TEU (target 10 Mt/yr by 2027: sea-news.az, 8 May 2025, "
      "not assumed)"),
+    ("Scenarios", "*.value", ILLUSTRATIVE,
+     "what-if factors a planner might ask about (capacity, freight rate, volume, a cap "
+     "lifted in a crisis)"),
     ("Capacities", "SANGACHAL-CEYHAN@2027.capacity", "btc",
      "ramp-up of the Kazakh quota to 2.2 Mt agreed; in effect from 2027 (the timing is "
      "illustrative)"),

@@ -11,7 +11,7 @@ Changes (spec section 5, `Scenarios` sheet):
 ``scale_capacity``  node/leg/route:id or all, factor on base and period capacities
 ``scale_cost``      leg/route:id or all, factor on transport cost
 ``scale_volume``    contract/commodity:id or all, factor on contracted volume
-``set_limit``       rule:name, new max_share
+``set_limit``       rule:name, new max_share (rule:default_cap sets the default transit cap)
 
 With closures a contract may lose every route, so shortfall is always allowed (at the
 contract's penalty or one above every other cost) and `solve_delivery_first` first
@@ -31,6 +31,7 @@ from .data import Inputs, prepare
 from .errors import Issues
 from .features.base import linear
 from .io.cells import Table
+from .rules import DEFAULT_CAP_RULE
 from .solve import SolveOptions, SolveResult, solve
 
 CLOSE_KINDS = ("country", "chokepoint", "corridor", "node", "leg", "route")
@@ -89,6 +90,35 @@ def _scale(frame, mask, column: str, factor: float) -> None:
     frame.loc[mask, column] = [v * factor if v is not None and v == v else v for v in values]
 
 
+def _with_setting(table: Table | None, name: str, value: object) -> Table:
+    """The Settings table with `name` set to `value` (added when absent)."""
+    import pandas as pd
+
+    from .schema import normalise_name
+
+    if table is None:
+        frame = pd.DataFrame(
+            {
+                "setting": pd.Series(dtype=object),
+                "value": pd.Series(dtype=object),
+                "_row": pd.Series(dtype=int),
+            }
+        )
+        table = Table("Settings", frame, {"setting": "A", "value": "B"})
+    frame = table.frame
+    hit = frame["setting"].map(normalise_name) == name
+    if hit.any():
+        frame.loc[hit, "value"] = value
+    else:
+        row = {
+            "setting": name,
+            "value": value,
+            "_row": int(frame["_row"].max() or 1) + 1 if len(frame) else 2,
+        }
+        table.frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+    return table
+
+
 def apply(inputs: Inputs, changes: list[Change]) -> Inputs:
     """New Inputs with the changes applied (the original is untouched)."""
     tables = _tables(inputs)
@@ -125,6 +155,10 @@ def apply(inputs: Inputs, changes: list[Change]) -> Inputs:
             column = {"contract": "contract", "commodity": "commodity"}.get(kind)
             mask = frame[column] == ident if column else np.ones(len(frame), bool)
             _scale(frame, mask, "volume", ch.value)
+        elif ch.change == "set_limit" and ident == DEFAULT_CAP_RULE:
+            tables["Settings"] = _with_setting(
+                tables.get("Settings"), "default_max_transit_share", ch.value
+            )
         elif ch.change == "set_limit":
             frame = tables["Limits"].frame
             frame.loc[frame["rule"] == ident, "max_share"] = ch.value

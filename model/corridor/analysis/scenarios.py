@@ -40,6 +40,7 @@ import pandas as pd
 
 from ..data import Inputs
 from ..errors import InputError, InputIssue, Issues, suggest
+from ..rules import DEFAULT_CAP_RULE
 from ..solve import SolveOptions
 from ..whatif import CHANGES, CLOSE_KINDS, Change, apply, routes_closed_by, solve_delivery_first
 
@@ -81,7 +82,7 @@ def known_ids(inputs: Inputs) -> dict[str, set[str]]:
         "route": set(routes["route"]),
         "contract": set(inputs.contracts["contract"]),
         "commodity": set(inputs.commodities.index),
-        "rule": set(inputs.limits["rule"]),
+        "rule": set(inputs.limits["rule"]) | {DEFAULT_CAP_RULE},
     }
 
 
