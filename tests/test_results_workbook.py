@@ -274,3 +274,25 @@ def test_large_sheet_rows_written_fast_read_back_exactly(monkeypatch, tmp_path):
     assert ws["B2"].number_format == "#,##0.###"
     assert ws.tables["Flows"].ref == "A1:C6"
     assert fastrows.FAST_ROWS == 2000  # the module default is untouched
+
+
+def test_stopped_early_with_a_plan_reports_feasible_and_its_gap(tmp_path, capsys):
+    """HiGHS stopped after its first improving solution (as at a time limit with a plan):
+    status feasible, the real gap, exit 0 and a full results workbook."""
+    from corridor.generate import generate_frames, write_workbook
+
+    path = tmp_path / "mip.xlsx"
+    write_workbook(
+        generate_frames(routes=60, commodities=2, periods=2, seed=5, fixed_costs=True, lots=True),
+        path,
+    )
+    out = tmp_path / "mip_results.xlsx"
+    code = main(
+        ["solve", str(path), "-o", str(out), "--json", "--highs-option", "mip_max_improving_sols=1"]
+    )
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert summary["status"] == "feasible"
+    assert 0 < summary["gap"] < 1
+    assert summary["best_bound"] < summary["objective"]
+    assert "Flows" in openpyxl.load_workbook(out, read_only=True).sheetnames
