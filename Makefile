@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench example clean
+.PHONY: demo test lint bench example analyses clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/run.py
+
+analyses: $(STAMP)
+	$(BIN)/corridor frontier inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_frontier.xlsx
+	$(BIN)/corridor stress inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_stress.xlsx
+	$(BIN)/corridor scenarios inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_scenarios.xlsx
+	$(BIN)/corridor map inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_results.xlsx
 
 example: $(STAMP)
 	$(BIN)/python -m corridor.example inputs/caspian_corridor.xlsx

@@ -43,3 +43,16 @@ def test_scale_cost_of_one_route_and_of_all_legs():
     assert result.objective == pytest.approx(3000)  # R_cn now 40/t: R_ru at 30 wins
     _, result, _ = solve_delivery_first(apply(base, [Change("scale_cost", "all", 1.5)]))
     assert result.objective == pytest.approx(3000)  # R_cn 30/t
+
+
+def test_stress_with_the_cap_lifted_in_the_crisis():
+    """Base (cap 50 %): CN 50 + RU 50 = 2500. Closing CN with the cap held: RU 50 + AZ 50 =
+    3500; with --cap 1 all 100 t go RU = 3000."""
+    from corridor.analysis.stress import run_stress
+
+    base = _inputs(world({"default_max_transit_share": 0.5}))
+    held = run_stress(base, show_progress=False).table.set_index("closed")
+    lifted = run_stress(base, show_progress=False, crisis_cap=1.0).table.set_index("closed")
+    assert held.loc["CN", "cost_after"] == pytest.approx(3500)
+    assert lifted.loc["CN", "cost_after"] == pytest.approx(3000)
+    assert lifted.loc["CN", "extra_cost"] == pytest.approx(500)

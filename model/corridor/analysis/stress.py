@@ -170,8 +170,12 @@ def run_stress(
     time_limit: float | None = None,
     gap: float | None = None,
     show_progress: bool = True,
+    crisis_cap: float | None = None,
 ) -> StressRun:
-    """Solve the base plan, close each item it uses in turn; write the workbook if `output`."""
+    """Solve the base plan, close each item it uses in turn; write the workbook if `output`.
+
+    `crisis_cap` sets the default transit cap of the closed plans (1 lifts it): with a hard
+    cap a contract left with one corridor can deliver nothing, so a planner asks both."""
     from ..io.load import read_workbook
     from ..io.write import write_results
     from ..pipeline import options_for, run
@@ -187,8 +191,9 @@ def run_stress(
     options = options_for(inputs, time_limit, gap)
     flows = results.sheets["Flows"]
     base = variant_of(BASE, [], inputs, inputs, outcome.result, results)
+    crisis = [] if crisis_cap is None else [Change("set_limit", "rule:default_cap", crisis_cap)]
     batch = {
-        f"{kind}:{ident}": [Change("close", f"{kind}:{ident}")]
+        f"{kind}:{ident}": [Change("close", f"{kind}:{ident}"), *crisis]
         for kind, ident in used_items(inputs, flows)
     }
     if show_progress and batch:
@@ -227,6 +232,12 @@ def add_arguments(p) -> None:
     p.add_argument(
         "--dask-scheduler", metavar="ADDRESS", help="solve the closures on this Dask cluster"
     )
+    p.add_argument(
+        "--cap",
+        type=float,
+        metavar="SHARE",
+        help="default transit cap while something is closed (1 lifts it); default: as set",
+    )
     add_solve_options(p)
 
 
@@ -242,6 +253,7 @@ def run(args) -> int:
         scheduler=args.dask_scheduler,
         time_limit=args.time_limit,
         gap=args.gap,
+        crisis_cap=args.cap,
     )
     summary = done.outcome.results.summary
     if not done.outcome.result.has_solution:
