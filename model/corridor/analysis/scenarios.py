@@ -493,6 +493,23 @@ class ScenarioRun:
         return 1 if any(v.status == "error" for v in self.variants.values()) else 0
 
 
+def run_batch_shown(
+    inputs: Inputs,
+    batch: dict[str, list[Change]],
+    options: SolveOptions,
+    label: str,
+    show_progress: bool,
+    **where,
+) -> dict[str, Variant]:
+    """`run_batch` with a progress bar labelled `label` when asked (and there is work)."""
+    if not (show_progress and batch):
+        return run_batch(inputs, batch, options, **where)
+    with progress(len(batch), label) as advance:
+        return run_batch(
+            inputs, batch, options, on_done=lambda v: advance(f"{v.name}: {v.status}"), **where
+        )
+
+
 def run_scenarios(
     source: str | Path | Inputs,
     output: str | Path | None = None,
@@ -514,18 +531,9 @@ def run_scenarios(
     outcome = run(inputs, time_limit=time_limit, gap=gap)
     options = options_for(inputs, time_limit, gap)
     base = variant_of(BASE, [], inputs, inputs, outcome.result, outcome.results)
-    if show_progress:
-        with progress(len(batch), "scenarios") as advance:
-            variants = run_batch(
-                inputs,
-                batch,
-                options,
-                workers=workers,
-                scheduler=scheduler,
-                on_done=lambda v: advance(f"{v.name}: {v.status}"),
-            )
-    else:
-        variants = run_batch(inputs, batch, options, workers=workers, scheduler=scheduler)
+    variants = run_batch_shown(
+        inputs, batch, options, "scenarios", show_progress, workers=workers, scheduler=scheduler
+    )
     table = comparison(base, list(variants.values()))
     flows = scenario_flows(list(variants.values()))
     path = None

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..data import Inputs
 from ..whatif import Change, routes_closed_by
-from .scenarios import BASE, Variant, progress, run_batch, variant_of
+from .scenarios import BASE, Variant, run_batch_shown, variant_of
 
 SHEET = "Stress"
 KINDS = (("country", "transit"), ("chokepoint", "chokepoints"), ("corridor", "corridor"))
@@ -196,18 +196,9 @@ def run_stress(
         f"{kind}:{ident}": [Change("close", f"{kind}:{ident}"), *crisis]
         for kind, ident in used_items(inputs, flows)
     }
-    if show_progress and batch:
-        with progress(len(batch), "closures") as advance:
-            variants = run_batch(
-                inputs,
-                batch,
-                options,
-                workers=workers,
-                scheduler=scheduler,
-                on_done=lambda v: advance(f"{v.name}: {v.status}"),
-            )
-    else:
-        variants = run_batch(inputs, batch, options, workers=workers, scheduler=scheduler)
+    variants = run_batch_shown(
+        inputs, batch, options, "closures", show_progress, workers=workers, scheduler=scheduler
+    )
     table = stress_table(inputs, flows, base, variants)
     path = None
     if output is not None:
