@@ -8,6 +8,7 @@ The returned model is a plain ``ConcreteModel``: callers may add constraints bef
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from .data import Inputs
 from .features import capacity, delivery, expansions, flows, limits, lots, route_use
@@ -19,10 +20,13 @@ def build_model(inputs: Inputs, *, tight_big_m: bool = True) -> pyo.ConcreteMode
     """The optimisation model of the spec's section 3 for validated inputs."""
     m = pyo.ConcreteModel(name="corridor")
     m.cost_terms = {}
-    for feature in FEATURES:
-        if feature is route_use:
-            feature.add(m, inputs, tight=tight_big_m)
-        else:
-            feature.add(m, inputs)
-    m.total_cost = pyo.Objective(expr=sum(m.cost_terms.values()), sense=pyo.minimize)
+    # Millions of small expression objects, none of them cyclic garbage: the cyclic GC
+    # would otherwise rescan them over and over (Pyomo's writers pause it likewise).
+    with PauseGC():
+        for feature in FEATURES:
+            if feature is route_use:
+                feature.add(m, inputs, tight=tight_big_m)
+            else:
+                feature.add(m, inputs)
+        m.total_cost = pyo.Objective(expr=sum(m.cost_terms.values()), sense=pyo.minimize)
     return m

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 from pyomo.common.numeric_types import native_numeric_types
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
@@ -96,32 +97,25 @@ def highs_version() -> str:
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
 
-def _terms(body, visitor, var_map) -> tuple[float, list, list]:
+FAST_TERMS = {VarData, MonomialTermExpression}
+
+
+def _terms(body, visitor, var_map, fixed: set[int]) -> tuple[float, list, list]:
     """(constant, variables, coefficients) of a linear body.
 
-    The model's own rows are LinearExpressions read term by term; anything else a caller
-    added goes through Pyomo's general linear walker.
+    The model's own rows are LinearExpressions of bare variables and (number, variable)
+    monomials: read in bulk. Anything else (constants, parameters, fixed variables, rows a
+    caller wrote) goes through Pyomo's general linear walker.
     """
     if body.__class__ is LinearExpression:
-        constant, variables, coefs = 0.0, [], []
-        for arg in body.args:
-            cls = arg.__class__
-            if cls is MonomialTermExpression:
-                coef, var = arg.args
-                variables.append(var)
-                coefs.append(coef)
-            elif cls in native_numeric_types:
-                constant += arg
-            elif cls is VarData or getattr(arg, "is_variable_type", lambda: False)():
-                variables.append(arg)
-                coefs.append(1.0)
-            else:
-                break
-        else:
-            if not any(v.fixed for v in variables) and all(
-                c.__class__ in native_numeric_types for c in coefs
+        args = body.args
+        if {a.__class__ for a in args} <= FAST_TERMS:
+            variables = [a if a.__class__ is VarData else a._args_[1] for a in args]
+            coefs = [1.0 if a.__class__ is VarData else a._args_[0] for a in args]
+            if {c.__class__ for c in coefs} <= native_numeric_types and (
+                not fixed or fixed.isdisjoint(map(id, variables))
             ):
-                return constant, variables, coefs
+                return 0.0, variables, coefs
     repn = visitor.walk_expression(body)
     if repn.nonlinear is not None:
         raise ValueError(f"constraint body is not linear: {body}")
@@ -130,36 +124,44 @@ def _terms(body, visitor, var_map) -> tuple[float, list, list]:
 
 def compile_model(m: pyo.ConcreteModel) -> Compiled:
     """Active objective and constraints -> one row-wise HighsLp passed in one call."""
+    with PauseGC():  # see build.py
+        return _compile(m)
+
+
+def _compile(m: pyo.ConcreteModel) -> Compiled:
     var_map: dict[int, object] = {}
     visitor = LinearRepnVisitor({}, var_recorder=VarRecorder(var_map, None))
-    column_of: dict[int, int] = {}
+    # every free variable of the model is a column, in model order; a fixed one is a constant
     columns: list = []
+    fixed: set[int] = set()
+    for var in m.component_data_objects(pyo.Var, active=True):
+        (fixed.add(id(var)) if var.fixed else columns.append(var))
+    column_of: dict[int, int] = {id(v): j for j, v in enumerate(columns)}
     rows: list = []
     starts, index, value = [0], [], []
     row_lower, row_upper = [], []
 
     def cols(variables) -> list[int]:
-        out = []
-        for var in variables:
-            key = id(var)
-            j = column_of.get(key)
-            if j is None:
-                j = column_of[key] = len(columns)
-                columns.append(var)
-            out.append(j)
-        return out
+        try:
+            return list(map(column_of.__getitem__, map(id, variables)))
+        except KeyError:  # a variable declared outside the model: give it a column too
+            for var in variables:
+                if id(var) not in column_of:
+                    column_of[id(var)] = len(columns)
+                    columns.append(var)
+            return list(map(column_of.__getitem__, map(id, variables)))
 
     objectives = list(m.component_data_objects(pyo.Objective, active=True))
     if len(objectives) != 1:
         raise ValueError(f"the model needs exactly one active objective, has {len(objectives)}")
     objective = objectives[0]
-    offset, obj_vars, obj_coefs = _terms(objective.expr, visitor, var_map)
+    offset, obj_vars, obj_coefs = _terms(objective.expr, visitor, var_map, fixed)
     obj_cols = cols(obj_vars)
     for con in m.component_data_objects(pyo.Constraint, active=True):
         lb, ub = con.lb, con.ub
         if lb is None and ub is None:
             continue
-        constant, variables, coefs = _terms(con.body, visitor, var_map)
+        constant, variables, coefs = _terms(con.body, visitor, var_map, fixed)
         index.extend(cols(variables))
         value.extend(coefs)
         starts.append(len(index))
@@ -283,20 +285,14 @@ def load_values(compiled: Compiled, result: SolveResult) -> None:
 
 
 def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveResult:
-    """Compile, solve and load the values; variables the solver never saw are set to 0."""
+    """Compile, solve and load the values onto the model's variables."""
     options = options or SolveOptions()
     start = time.perf_counter()
     compiled = compile_model(m)
     handoff = time.perf_counter() - start
     result = run(compiled, options)
     result.handoff_seconds = handoff
-    if result.has_solution:
-        seen = {id(v) for v in compiled.columns}
-        for var in m.component_data_objects(pyo.Var, active=True):
-            if id(var) not in seen:
-                lower = -math.inf if var.lb is None else var.lb
-                upper = math.inf if var.ub is None else var.ub
-                var.set_value(min(max(0.0, lower), upper), skip_validation=True)
+    if result.has_solution:  # every free variable is a column, so every one gets its value
         load_values(compiled, result)
     m.compiled = compiled
     return result

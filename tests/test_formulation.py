@@ -1,0 +1,124 @@
+"""Pinned formulations (Temoa style): sizes of named cases without solving, and what an
+embedding program may do to the model before solving.
+
+When an expected count changes, say why in a dated comment beside it.
+"""
+
+import pyomo.environ as pyo
+import pytest
+
+import corridor
+from corridor.solve import compile_model
+
+from cases import frames, world
+
+
+def _model(sheets):
+    inputs = corridor.from_frames(frames(sheets))
+    return inputs, corridor.build_model(inputs)
+
+
+def _count(m, ctype):
+    return sum(1 for _ in m.component_data_objects(ctype, active=True))
+
+
+def test_base_world_with_default_cap_sizes():
+    # 2026-11-28: 3 flows + 1 scope total; delivery + scope total + one cap row per country
+    _, m = _model(world({"default_max_transit_share": 0.5}))
+    assert _count(m, pyo.Var) == 4
+    assert _count(m, pyo.Constraint) == 5
+    assert sorted(k[2] for k in m.limit_rule) == ["AZ", "CN", "RU"]
+    compiled = compile_model(m)
+    assert (compiled.highs.getNumCol(), compiled.highs.getNumRow(), compiled.highs.getNumNz()) == (
+        4,
+        5,
+        3 + 4 + 3 * 2,
+    )
+    assert not compiled.integer
+
+
+def test_only_existing_index_combinations_are_built():
+    """Two periods, a contract in P2 only, routes that allow only some commodities: flows
+    exist only where a contract, an eligible route and its period meet."""
+    sheets = world(
+        Periods=[{"period": "P1"}, {"period": "P2"}],
+        Commodities=[
+            {"commodity": "U", "unit": "t"},
+            {"commodity": "O", "unit": "kt", "modes": "rail"},
+        ],
+        Contracts=[
+            {
+                "contract": "K1",
+                "commodity": "U",
+                "origin": "A",
+                "destination": "D",
+                "volume": 100,
+                "period": "P2",
+            },
+            {"contract": "K2", "commodity": "O", "origin": "A", "destination": "D", "volume": 5},
+        ],
+    )
+    sheets["Legs"] = [
+        dict(leg, mode="rail") if leg["leg"] in ("AX", "XD") else leg for leg in sheets["Legs"]
+    ]
+    inputs, m = _model(sheets)
+    assert sorted(m.FLOWS) == [
+        ("K1", "R_az", "P2"),
+        ("K1", "R_cn", "P2"),
+        ("K1", "R_ru", "P2"),
+        ("K2", "R_cn", "P1"),
+        ("K2", "R_cn", "P2"),
+    ]
+    assert len(m.delivery) == 3  # K1 in P2, K2 in P1 and P2
+
+
+def test_integer_features_sizes():
+    # 2026-11-28: R_cn fixed cost -> one binary and its open rows (one per period with flow);
+    # R_ru min volume -> one binary, open and minimum rows; R_az lots -> one integer per period
+    sheets = world(Periods=[{"period": "P1"}, {"period": "P2"}])
+    sheets["Routes"][0]["fixed_cost"] = 100
+    sheets["Routes"][1]["min_volume"] = 10
+    sheets["Routes"][2]["lot_size"] = 25
+    _, m = _model(sheets)
+    assert sorted(m.use_route) == ["R_cn", "R_ru"]
+    assert len(m.route_open_limit) == 4 and len(m.route_min_volume) == 2
+    assert sorted(m.shipments) == [("R_az", "P1"), ("R_az", "P2")]
+    assert m.shipments["R_az", "P1"].ub == 4  # ceil(100 t reachable / 25)
+    assert m.route_open_limit["R_cn", "P1"].body.polynomial_degree() == 1
+
+
+def test_tight_big_m_is_the_smallest_capacity_on_the_route():
+    sheets = world()
+    sheets["Routes"][0]["fixed_cost"] = 100
+    sheets["Legs"][0]["capacity"] = 70
+    sheets["Nodes"][1]["capacity"] = 80
+    _, m = _model(sheets)
+    body = m.route_open_limit["R_cn", "P1"].body
+    coefs = {v.name: c for c, v in zip(*_linear(body), strict=True)}
+    assert coefs["use_route[R_cn]"] == -70
+    inputs = corridor.from_frames(frames(sheets))
+    loose = corridor.build_model(inputs, tight_big_m=False)
+    coefs = {
+        v.name: c for c, v in zip(*_linear(loose.route_open_limit["R_cn", "P1"].body), strict=True)
+    }
+    assert coefs["use_route[R_cn]"] == -1e7
+
+
+def _linear(body):
+    from pyomo.repn import generate_standard_repn
+
+    repn = generate_standard_repn(body)
+    return repn.linear_coefs, repn.linear_vars
+
+
+def test_an_embedder_can_fix_variables_and_add_rows_with_params():
+    """A fixed flow and a row with a mutable Param both reach HiGHS."""
+    inputs, m = _model(world())
+    m.flow["K1", "R_ru", "P1"].fix(30)  # 30 t by RU whatever it costs
+    m.az_share = pyo.Param(initialize=0.2, mutable=True)
+    m.az_min = pyo.Constraint(expr=m.flow["K1", "R_az", "P1"] >= m.az_share * 100)
+    result = corridor.solve(m)
+    assert result.status == "optimal"
+    assert pyo.value(m.flow["K1", "R_ru", "P1"]) == 30
+    assert pyo.value(m.flow["K1", "R_az", "P1"]) == pytest.approx(20)
+    assert result.objective == pytest.approx(50 * 20 + 30 * 30 + 20 * 40)
