@@ -213,27 +213,23 @@ def handoff_compare(size: str = "medium") -> dict:
     t = time.perf_counter()
     info = LinearStandardFormCompiler().write(model, mixed_form=True)
     a = info.A.tocsc()
+    inf = highspy.kHighsInf
+    sense = np.array([mult for _, mult in info.rows])
+    rhs = np.asarray(info.rhs, dtype=float)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(info.columns), len(info.rows)
+    lp.col_cost_ = np.asarray(info.c.todense()).ravel()
+    lp.col_lower_ = np.array([v.lb if v.lb is not None else -inf for v in info.columns], float)
+    lp.col_upper_ = np.array([v.ub if v.ub is not None else inf for v in info.columns], float)
+    lp.row_lower_ = np.where(sense == 1, -inf, rhs)
+    lp.row_upper_ = np.where(sense == -1, inf, rhs)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    inf = highspy.kHighsInf
-    sense = np.array([s for _, s in info.rows])
-    rhs = np.asarray(info.rhs, dtype=float)
-    h.passModel(
-        len(info.columns),
-        len(info.rows),
-        a.nnz,
-        1,
-        1,
-        0.0,
-        np.asarray(info.c.todense()).ravel(),
-        np.array([v.lb if v.lb is not None else -inf for v in info.columns], float),
-        np.array([v.ub if v.ub is not None else inf for v in info.columns], float),
-        np.where(sense == 1, -inf, rhs),
-        np.where(sense == -1, inf, rhs),
-        a.indptr,
-        a.indices,
-        a.data,
-    )
+    h.passModel(lp)
     out["pyomo_standard_form"] = time.perf_counter() - t
     return out
 
@@ -302,13 +298,14 @@ def main() -> None:
     parser.add_argument("--solve-limit", type=float, default=1800.0)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--skip-extras", action="store_true")
+    parser.add_argument("--extras-only", action="store_true")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_size(args.one, args.solve_limit)))
         return
     OUT.mkdir(exist_ok=True)
     rows = []
-    for size in args.sizes:
+    for size in [] if args.extras_only else args.sizes:
         done = subprocess.run(
             [sys.executable, __file__, "--one", size, "--solve-limit", str(args.solve_limit)],
             capture_output=True,
@@ -327,11 +324,12 @@ def main() -> None:
             f"peak {row['peak_mb']:,.0f} MB  {row['status']}",
             flush=True,
         )
-    with open(OUT / "stages.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    plot(rows, OUT / "stages.png")
+    if rows:
+        with open(OUT / "stages.csv", "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        plot(rows, OUT / "stages.png")
     if args.skip_extras:
         return
     reading = read_100k_contracts()

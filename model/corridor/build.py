@@ -20,6 +20,7 @@ def build_model(inputs: Inputs, *, tight_big_m: bool = True) -> pyo.ConcreteMode
     """The optimisation model of the spec's section 3 for validated inputs."""
     m = pyo.ConcreteModel(name="corridor")
     m.cost_terms = {}
+    m.row_terms = {}  # id(body) -> (body, variables, coefficients), see features.base.row
     # Millions of small expression objects, none of them cyclic garbage: the cyclic GC
     # would otherwise rescan them over and over (Pyomo's writers pause it likewise).
     with PauseGC():

@@ -73,6 +73,7 @@ class Compiled:
     integer: bool
     offset: float
     sign: float = 1.0  # -1 when the objective is maximised (HiGHS minimises)
+    integer_columns: np.ndarray | None = None
 
 
 def new_highs() -> highspy.Highs:
@@ -100,13 +101,18 @@ def highs_version() -> str:
 FAST_TERMS = {VarData, MonomialTermExpression}
 
 
-def _terms(body, visitor, var_map, fixed: set[int]) -> tuple[float, list, list]:
+def _terms(
+    body, visitor, var_map, fixed: set[int], known: dict | None = None
+) -> tuple[float, list, list]:
     """(constant, variables, coefficients) of a linear body.
 
     The model's own rows are LinearExpressions of bare variables and (number, variable)
     monomials: read in bulk. Anything else (constants, parameters, fixed variables, rows a
     caller wrote) goes through Pyomo's general linear walker.
     """
+    hit = known.get(id(body)) if known else None
+    if hit is not None and hit[0] is body and (not fixed or fixed.isdisjoint(map(id, hit[1]))):
+        return 0.0, hit[1], hit[2]
     if body.__class__ is LinearExpression:
         args = body.args
         if {a.__class__ for a in args} <= FAST_TERMS:
@@ -128,6 +134,59 @@ def compile_model(m: pyo.ConcreteModel) -> Compiled:
         return _compile(m)
 
 
+def _column_index(columns: list, variables: list) -> np.ndarray:
+    """Column of each variable, matched by identity in bulk (numpy, not a dict per term);
+    a variable declared outside the model is appended to `columns`."""
+    col_ids = np.fromiter(map(id, columns), dtype=np.int64, count=len(columns))
+    order = np.argsort(col_ids)
+    sorted_ids = col_ids[order]
+    ids = np.fromiter(map(id, variables), dtype=np.int64, count=len(variables))
+    pos = np.minimum(np.searchsorted(sorted_ids, ids), max(len(sorted_ids) - 1, 0))
+    found = sorted_ids[pos] == ids if len(sorted_ids) else np.zeros(len(ids), dtype=bool)
+    out = np.where(found, order[pos] if len(order) else 0, -1)
+    if not found.all():
+        extra: dict[int, int] = {}
+        for k in np.flatnonzero(~found):
+            var = variables[k]
+            if id(var) not in extra:
+                extra[id(var)] = len(columns)
+                columns.append(var)
+            out[k] = extra[id(var)]
+    return out
+
+
+def column_bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds and integrality of each column.
+
+    A model's variables share a handful of (domain, lb, ub) combinations (a million flows
+    share one), so each combination is evaluated once through Pyomo's public API."""
+    plain = {*native_numeric_types, type(None)}  # bounds that are values, not Params
+    try:
+        keys = [  # the VarData slots (Pyomo 6); a domain or Param bound keyed by identity
+            (
+                id(v._domain),
+                v._lb if v._lb.__class__ in plain else id(v._lb),
+                v._ub if v._ub.__class__ in plain else id(v._ub),
+            )
+            for v in columns
+        ]
+        cache: dict = {}
+        for key, v in zip(keys, columns, strict=True):
+            if key not in cache:
+                cache[key] = v
+    except (AttributeError, TypeError):  # another Pyomo, or an unhashable bound: one by one
+        keys, cache = [id(v) for v in columns], {id(v): v for v in columns}
+    facts = {
+        key: (-INF if v.lb is None else v.lb, INF if v.ub is None else v.ub, v.is_integer())
+        for key, v in cache.items()
+    }
+    table = [facts[k] for k in keys]
+    lower = np.fromiter((t[0] for t in table), dtype=float, count=len(table))
+    upper = np.fromiter((t[1] for t in table), dtype=float, count=len(table))
+    integer = np.fromiter((t[2] for t in table), dtype=bool, count=len(table))
+    return lower, upper, integer
+
+
 def _compile(m: pyo.ConcreteModel) -> Compiled:
     var_map: dict[int, object] = {}
     visitor = LinearRepnVisitor({}, var_recorder=VarRecorder(var_map, None))
@@ -136,55 +195,44 @@ def _compile(m: pyo.ConcreteModel) -> Compiled:
     fixed: set[int] = set()
     for var in m.component_data_objects(pyo.Var, active=True):
         (fixed.add(id(var)) if var.fixed else columns.append(var))
-    column_of: dict[int, int] = {id(v): j for j, v in enumerate(columns)}
     rows: list = []
-    starts, index, value = [0], [], []
+    starts, terms, value = [0], [], []
     row_lower, row_upper = [], []
-
-    def cols(variables) -> list[int]:
-        try:
-            return list(map(column_of.__getitem__, map(id, variables)))
-        except KeyError:  # a variable declared outside the model: give it a column too
-            for var in variables:
-                if id(var) not in column_of:
-                    column_of[id(var)] = len(columns)
-                    columns.append(var)
-            return list(map(column_of.__getitem__, map(id, variables)))
-
     objectives = list(m.component_data_objects(pyo.Objective, active=True))
     if len(objectives) != 1:
         raise ValueError(f"the model needs exactly one active objective, has {len(objectives)}")
     objective = objectives[0]
     offset, obj_vars, obj_coefs = _terms(objective.expr, visitor, var_map, fixed)
-    obj_cols = cols(obj_vars)
+    known = getattr(m, "row_terms", None)
     for con in m.component_data_objects(pyo.Constraint, active=True):
         lb, ub = con.lb, con.ub
         if lb is None and ub is None:
             continue
-        constant, variables, coefs = _terms(con.body, visitor, var_map, fixed)
-        index.extend(cols(variables))
+        constant, variables, coefs = _terms(con.body, visitor, var_map, fixed, known)
+        terms.extend(variables)
         value.extend(coefs)
-        starts.append(len(index))
+        starts.append(len(terms))
         rows.append(con)
         row_lower.append(-INF if lb is None else float(lb) - constant)
         row_upper.append(INF if ub is None else float(ub) - constant)
+    index = _column_index(columns, terms)
+    obj_cols = _column_index(columns, obj_vars)
     n_cols = len(columns)
     sign = 1.0 if objective.sense == pyo.minimize else -1.0
     cost = np.zeros(n_cols)
-    np.add.at(cost, np.asarray(obj_cols, dtype=np.int64), np.asarray(obj_coefs, dtype=float))
+    np.add.at(cost, obj_cols, np.asarray(obj_coefs, dtype=float))
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_cols, len(rows)
     lp.col_cost_ = sign * cost
     lp.offset_ = sign * float(offset)
-    lp.col_lower_ = np.array([-INF if v.lb is None else v.lb for v in columns], dtype=float)
-    lp.col_upper_ = np.array([INF if v.ub is None else v.ub for v in columns], dtype=float)
+    lower, upper, integer = column_bounds(columns)
+    lp.col_lower_, lp.col_upper_ = lower, upper
     lp.row_lower_ = np.asarray(row_lower, dtype=float)
     lp.row_upper_ = np.asarray(row_upper, dtype=float)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
-    lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
+    lp.a_matrix_.index_ = index.astype(np.int32)
     lp.a_matrix_.value_ = np.asarray(value, dtype=float)
-    integer = np.array([v.is_integer() or v.is_binary() for v in columns], dtype=bool)
     if integer.any():
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
@@ -192,7 +240,7 @@ def _compile(m: pyo.ConcreteModel) -> Compiled:
         ]
     h = new_highs()
     h.passModel(lp)
-    return Compiled(h, columns, rows, bool(integer.any()), lp.offset_, sign)
+    return Compiled(h, columns, rows, bool(integer.any()), lp.offset_, sign, integer)
 
 
 def run(compiled: Compiled, options: SolveOptions) -> SolveResult:
@@ -272,10 +320,12 @@ def load_values(compiled: Compiled, result: SolveResult) -> None:
     h = compiled.highs
     solution = h.getSolution()
     values = np.asarray(solution.col_value, dtype=float)
-    for var, value in zip(compiled.columns, values, strict=True):
-        if var.is_integer() or var.is_binary():
-            rounded = round(value)
-            value = float(rounded) if abs(value - rounded) <= 1e-6 else value
+    mask = compiled.integer_columns
+    if mask is None:
+        mask = np.array([v.is_integer() for v in compiled.columns], dtype=bool)
+    rounded = np.round(values)
+    values = np.where(mask & (np.abs(values - rounded) <= 1e-6), rounded, values)
+    for var, value in zip(compiled.columns, values.tolist(), strict=True):
         var.set_value(value, skip_validation=True)
     if not compiled.integer and solution.dual_valid:
         duals = np.asarray(solution.row_dual, dtype=float)

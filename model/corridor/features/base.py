@@ -25,6 +25,19 @@ def linear(coefs: Sequence[float], variables: Sequence[pyo.Var], constant: float
     return LinearExpression(args)
 
 
+def row(m: pyo.Block, coefs: Sequence[float], variables: Sequence[pyo.Var]):
+    """`linear` for a constraint body, with its terms kept in `m.row_terms` so the hand-off
+    to HiGHS need not read them back term by term (solve.py checks the body is still this
+    very expression before trusting them)."""
+    if isinstance(coefs, np.ndarray):
+        coefs = coefs.tolist()
+    coefs = [float(c) for c in coefs]
+    variables = list(variables)
+    expr = linear(coefs, variables)
+    m.row_terms[id(expr)] = (expr, variables, coefs)
+    return expr
+
+
 def groups(
     keys: np.ndarray, members: np.ndarray, coefs: np.ndarray
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:

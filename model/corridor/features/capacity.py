@@ -15,7 +15,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from . import expansions
-from .base import groups, linear
+from .base import groups, row
 
 
 def add(m: pyo.Block, inputs) -> None:
@@ -41,7 +41,7 @@ def add(m: pyo.Block, inputs) -> None:
         added = expansions.added_terms(m, kind, ident, order[period])
         coefs = [*co, *(-a for a, _ in added)]
         variables = [*(x[j] for j in idx), *(v for _, v in added)]
-        return linear(coefs, variables) <= float(limit[i])
+        return row(m, coefs, variables) <= float(limit[i])
 
     m.CAPACITIES = pyo.Set(initialize=keys, dimen=3, ordered=True)
     m.capacity_limit = pyo.Constraint(m.CAPACITIES, rule=rule)

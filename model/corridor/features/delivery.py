@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from .base import add_cost, groups, linear
+from .base import add_cost, groups, linear, row
 
 
 def add(m: pyo.Block, inputs) -> None:
@@ -37,10 +37,10 @@ def add(m: pyo.Block, inputs) -> None:
     def rule(_, d):
         c, t, vol = rows[d]
         idx = members.get(d, ())
-        expr = linear(np.ones(len(idx)), [x[i] for i in idx])
+        variables = [x[i] for i in idx]
         if (c, t) in volume:
-            expr += m.shortfall[c, t]
-        return expr == float(vol)
+            variables.append(m.shortfall[c, t])
+        return row(m, [1.0] * len(variables), variables) == float(vol)
 
     m.DEMAND = pyo.RangeSet(0, len(rows) - 1)
     m.delivery = pyo.Constraint(m.DEMAND, rule=rule)

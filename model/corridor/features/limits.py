@@ -21,7 +21,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..rules import SCOPE_COLUMNS, scope_members
-from .base import add_cost, linear
+from .base import add_cost, linear, row
 
 SHARE_BOUNDS = ("max_share", "min_share")
 
@@ -46,7 +46,7 @@ def add(m: pyo.Block, inputs) -> None:
 
     def total_rule(_, *scope):
         idx = members[scope]
-        return linear([*weight[idx], -1.0], [*(x[i] for i in idx), m.scope_total[scope]]) == 0
+        return row(m, [*weight[idx], -1.0], [*(x[i] for i in idx), m.scope_total[scope]]) == 0
 
     m.scope_total_def = pyo.Constraint(m.SHARE_SCOPES, rule=total_rule)
     keys = [row_key(r) for r in records]
@@ -69,7 +69,7 @@ def add(m: pyo.Block, inputs) -> None:
         if key in m.SOFT_ROWS:
             coefs.append(-1.0 if upper else 1.0)
             variables.append(m.rule_violation[key])
-        body = linear(coefs, variables)
+        body = row(m, coefs, variables)
         rhs = 0.0 if share else r["limit"]
         return body <= rhs if upper else body >= rhs
 

@@ -14,7 +14,7 @@ import math
 
 import pyomo.environ as pyo
 
-from .base import add_cost, linear
+from .base import add_cost, linear, row
 from .route_use import route_loads, tight_bounds
 
 
@@ -44,7 +44,7 @@ def add(m: pyo.Block, inputs) -> None:
 
     def rule(_, r, t):
         idx, co = loads[r, t]
-        return linear([*co, -size[r]], [*(x[i] for i in idx), m.shipments[r, t]]) <= 0
+        return row(m, [*co, -size[r]], [*(x[i] for i in idx), m.shipments[r, t]]) <= 0
 
     m.lot_count = pyo.Constraint(m.LOTTED, rule=rule)
     add_cost(

@@ -22,7 +22,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from . import expansions
-from .base import add_cost, linear
+from .base import add_cost, linear, row
 
 LOOSE_M = 1e7  # only for the benchmark's comparison of tight against loose big-M
 
@@ -86,14 +86,14 @@ def add(m: pyo.Block, inputs, tight: bool = True) -> None:
         if not variables:
             return pyo.Constraint.Skip
         big_m = bound.get((r, t), LOOSE_M) if tight else LOOSE_M
-        return linear([*coefs, -big_m], [*variables, m.use_route[r]]) <= 0
+        return row(m, [*coefs, -big_m], [*variables, m.use_route[r]]) <= 0
 
     def min_rule(_, r, t):
         minimum = float(routes.at[r, "min_volume"])
         if minimum <= 0:
             return pyo.Constraint.Skip
         variables, coefs = load(r, t)
-        return linear([*coefs, -minimum], [*variables, m.use_route[r]]) >= 0
+        return row(m, [*coefs, -minimum], [*variables, m.use_route[r]]) >= 0
 
     m.ROUTE_PERIODS = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     m.route_open_limit = pyo.Constraint(m.ROUTE_PERIODS, rule=open_rule)
