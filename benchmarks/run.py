@@ -14,7 +14,7 @@ peak memory is its own. For each size it reports the seconds spent
 
 plus peak memory, the LP's size, and the direct-array baseline (benchmarks/baseline.py,
 the same LP assembled with numpy and passed in one call): ratio = (build + handoff) /
-(baseline assemble + pass). Extra checks: reading 100k contract rows, writing 200k flow
+(baseline assemble + pass), the baseline timed alone in a fresh process too. Extra checks: reading 100k contract rows, writing 200k flow
 rows, the bundled example end to end, the hand-off compared with Pyomo's persistent
 interface and its standard-form compiler, and the tight against the loose big-M on a
 200-route instance with fixed costs and lots. Figures go to benchmarks/results/ as CSV
@@ -58,8 +58,6 @@ def one_size(size: str, solve_limit: float) -> dict:
     from corridor.results import extract
     from corridor.solve import SolveOptions, compile_model, load_values, run
 
-    from baseline import baseline_lp
-
     frames = generate_frames(**SIZES[size])
     row: dict = {"size": size}
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,12 +96,18 @@ def one_size(size: str, solve_limit: float) -> dict:
         constraints=result.n_cons,
         nonzeros=result.n_nonzeros,
     )
-    del model, compiled
-    highs, info = baseline_lp(frames)
-    row["baseline"] = info["assemble"] + info["pass"]
-    row["ratio"] = (row["build"] + row["handoff"]) / row["baseline"]
     row["peak_mb"] = peak_mb()
     return row
+
+
+def one_baseline(size: str) -> dict:
+    """The direct-array baseline, alone in a fresh process like the pipeline."""
+    from corridor.generate import SIZES, generate_frames
+
+    from baseline import baseline_lp
+
+    _, info = baseline_lp(generate_frames(**SIZES[size]))
+    return {"baseline": info["assemble"] + info["pass"]}
 
 
 def read_100k_contracts() -> dict[str, float]:
@@ -299,24 +303,31 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["small", "medium", "large"])
     parser.add_argument("--solve-limit", type=float, default=1800.0)
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--one-baseline", help=argparse.SUPPRESS)
     parser.add_argument("--skip-extras", action="store_true")
     parser.add_argument("--extras-only", action="store_true")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_size(args.one, args.solve_limit)))
         return
+    if args.one_baseline:
+        print(json.dumps(one_baseline(args.one_baseline)))
+        return
     OUT.mkdir(exist_ok=True)
     rows = []
     for size in [] if args.extras_only else args.sizes:
-        done = subprocess.run(
-            [sys.executable, __file__, "--one", size, "--solve-limit", str(args.solve_limit)],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode:
-            print(done.stderr, file=sys.stderr)
-            raise SystemExit(f"size {size} failed")
-        row = json.loads(done.stdout.strip().splitlines()[-1])
+        row = {}
+        for flag in ("--one", "--one-baseline"):
+            done = subprocess.run(
+                [sys.executable, __file__, flag, size, "--solve-limit", str(args.solve_limit)],
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode:
+                print(done.stderr, file=sys.stderr)
+                raise SystemExit(f"size {size} failed")
+            row.update(json.loads(done.stdout.strip().splitlines()[-1]))
+        row["ratio"] = (row["build"] + row["handoff"]) / row["baseline"]
         rows.append(row)
         print(
             f"{size:>6}: {row['flows']:>9,} flows {row['variables']:>9,} vars "
