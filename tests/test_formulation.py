@@ -122,3 +122,54 @@ def test_an_embedder_can_fix_variables_and_add_rows_with_params():
     assert pyo.value(m.flow["K1", "R_ru", "P1"]) == 30
     assert pyo.value(m.flow["K1", "R_az", "P1"]) == pytest.approx(20)
     assert result.objective == pytest.approx(50 * 20 + 30 * 30 + 20 * 40)
+
+
+def test_pipeline_matches_the_direct_array_baseline():
+    """benchmarks/baseline.py assembles the same LP with numpy alone: same optimum."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from corridor.generate import SIZES, generate_frames
+
+    from baseline import solve_baseline
+
+    frames = generate_frames(**SIZES["small"])
+    outcome = corridor.run(corridor.from_frames(frames))
+    direct = solve_baseline(frames)
+    assert outcome.result.status == "optimal" and direct["status"] == "Optimal"
+    assert outcome.results.summary["objective"] == pytest.approx(direct["objective"], rel=1e-9)
+    assert (outcome.result.n_vars, outcome.result.n_cons, outcome.result.n_nonzeros) == (
+        direct["num_col"],
+        direct["num_row"],
+        direct["nnz"],
+    )
+
+
+def test_generated_workbook_solves_from_the_command_line(tmp_path):
+    from corridor.cli import main
+
+    from check import check_plan
+
+    src, out = tmp_path / "gen.xlsx", tmp_path / "gen_results.xlsx"
+    assert (
+        main(
+            [
+                "generate",
+                str(src),
+                "--routes",
+                "24",
+                "--commodities",
+                "2",
+                "--periods",
+                "2",
+                "--seed",
+                "4",
+                "--fixed-costs",
+                "--lots",
+            ]
+        )
+        == 0
+    )
+    assert main(["solve", str(src), "-o", str(out)]) == 0
+    assert check_plan(src, out) == []
