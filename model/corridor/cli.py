@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .io.write import TargetLocked
+from .schema import COST_COMPONENTS
 
 log = logging.getLogger("corridor")
 
@@ -37,6 +38,14 @@ def _highs_option(text: str) -> tuple[str, object]:
     if raw.lower() in ("true", "false"):
         value = raw.lower() == "true"
     return name.strip(), value
+
+
+def add_input_output(p: argparse.ArgumentParser, suffix: str) -> None:
+    """The input workbook and the optional results file of a solving command."""
+    p.add_argument("input", type=Path)
+    p.add_argument(
+        "-o", "--output", type=Path, help=f"results file (default: INPUT_{suffix}.xlsx beside it)"
+    )
 
 
 def add_solve_options(
@@ -68,13 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("solve", help="solve a workbook and write the results workbook")
-    s.add_argument("input", type=Path)
-    s.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        help="results file (default: INPUT_results.xlsx beside the input)",
-    )
+    add_input_output(s, "results")
     add_solve_options(s, verbose=True, highs=True)
     s.add_argument("--json", action="store_true", help="print the Summary as JSON")
 
@@ -116,21 +119,7 @@ def print_summary(outcome) -> None:
             if s["gap"] is not None
             else ""
         )
-        parts = [
-            f"{k.replace('_cost', '')} {_fmt(s[k])}"
-            for k in (
-                "transport_cost",
-                "handling_cost",
-                "carrying_cost",
-                "carbon_cost",
-                "fixed_cost",
-                "lot_cost",
-                "expansion_cost",
-                "shortfall_cost",
-                "violation_cost",
-            )
-            if s.get(k)
-        ]
+        parts = [f"{k.replace('_cost', '')} {_fmt(s[k])}" for k in COST_COMPONENTS if s.get(k)]
         print("  " + ", ".join(parts))
         print(f"delivered {_fmt(s['delivered'])} of {_fmt(s['contracted'])} capacity units")
         exposure = outcome.results.sheets.get("Exposure")

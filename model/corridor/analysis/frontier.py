@@ -609,12 +609,9 @@ def _point_count(text: str) -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..cli import add_solve_options
+    from ..cli import add_input_output, add_solve_options
 
-    p.add_argument("input", type=Path)
-    p.add_argument(
-        "-o", "--output", type=Path, help="results file (default: INPUT_frontier.xlsx beside it)"
-    )
+    add_input_output(p, "frontier")
     p.add_argument(
         "--rule",
         metavar="NAME",

@@ -555,12 +555,9 @@ def run_scenarios(
 
 
 def add_arguments(p) -> None:
-    from ..cli import add_solve_options
+    from ..cli import add_input_output, add_solve_options
 
-    p.add_argument("input", type=Path)
-    p.add_argument(
-        "-o", "--output", type=Path, help="results file (default: INPUT_scenarios.xlsx beside it)"
-    )
+    add_input_output(p, "scenarios")
     p.add_argument(
         "--workers",
         type=int,

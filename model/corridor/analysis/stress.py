@@ -208,12 +208,9 @@ def run_stress(
 
 
 def add_arguments(p) -> None:
-    from ..cli import add_solve_options
+    from ..cli import add_input_output, add_solve_options
 
-    p.add_argument("input", type=Path)
-    p.add_argument(
-        "-o", "--output", type=Path, help="results file (default: INPUT_stress.xlsx beside it)"
-    )
+    add_input_output(p, "stress")
     p.add_argument(
         "--workers",
         type=int,
