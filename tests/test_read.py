@@ -374,3 +374,12 @@ def test_cli_invalid_exit_2_and_no_file(tmp_path, capsys):
 
 def test_base_world_is_valid():
     assert set(BASE) == {"Commodities", "Nodes", "Legs", "Routes", "Contracts"}
+
+
+def test_comment_row_is_judged_by_its_first_cell(tmp_path):
+    """A notes column before the table's columns: '#' in column A makes the row a comment."""
+    sheets = world()
+    sheets["Nodes"] = [{"note": None, **row} for row in sheets["Nodes"]]
+    sheets["Nodes"].append({"note": "# old port", "node": "OLD", "country": "XX"})
+    inputs = read_ok(sheets, tmp_path)
+    assert "OLD" not in inputs.nodes.index

@@ -330,7 +330,7 @@ def parse_table(
     letters = {name: column_letter(pos) for name, pos in positions.items()}
     data: dict[str, list[object]] = {name: [] for name in names}
     data["_row"] = []
-    first_pos = min(positions.values()) if positions else 0
+    first_pos = 0  # the spec: a row whose *first cell* is text starting with '#' is a comment
     first_error = len(issues.errors)
     kept: list[int] = []  # 0-based indexes of the data rows into `rows`
     for r, row in enumerate(rows[1:], start=1):
