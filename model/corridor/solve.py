@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 import os
 import sys
 import time
@@ -101,18 +102,13 @@ def highs_version() -> str:
 FAST_TERMS = {VarData, MonomialTermExpression}
 
 
-def _terms(
-    body, visitor, var_map, fixed: set[int], known: dict | None = None
-) -> tuple[float, list, list]:
+def _terms(body, visitor, var_map, fixed: set[int]) -> tuple[float, list, list]:
     """(constant, variables, coefficients) of a linear body.
 
     The model's own rows are LinearExpressions of bare variables and (number, variable)
     monomials: read in bulk. Anything else (constants, parameters, fixed variables, rows a
     caller wrote) goes through Pyomo's general linear walker.
     """
-    hit = known.get(id(body)) if known else None
-    if hit is not None and hit[0] is body and (not fixed or fixed.isdisjoint(map(id, hit[1]))):
-        return 0.0, hit[1], hit[2]
     if body.__class__ is LinearExpression:
         args = body.args
         if {a.__class__ for a in args} <= FAST_TERMS:
@@ -187,6 +183,32 @@ def column_bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lower, upper, integer
 
 
+def _flow_block(m: pyo.ConcreteModel, columns: list) -> int | None:
+    """Column of flow position 0 when the model's flows are consecutive columns in order
+    (so a row's flow positions become columns by one addition), else None."""
+    flows = getattr(m, "flow_list", None)
+    if not flows:
+        return None
+    start = next((j for j, v in enumerate(columns) if v is flows[0]), None)
+    if start is None or len(columns) < start + len(flows):
+        return None
+    same = all(map(operator.is_, columns[start : start + len(flows)], flows))
+    return start if same else None
+
+
+def _columns_of(column_of: dict[int, int], columns: list, variables: list) -> np.ndarray:
+    """Columns of a few variables by identity; a variable declared outside the model gets a
+    new column."""
+    out = []
+    for var in variables:
+        j = column_of.get(id(var))
+        if j is None:
+            j = column_of[id(var)] = len(columns)
+            columns.append(var)
+        out.append(j)
+    return np.asarray(out, dtype=np.int64)
+
+
 def _compile(m: pyo.ConcreteModel) -> Compiled:
     var_map: dict[int, object] = {}
     visitor = LinearRepnVisitor({}, var_recorder=VarRecorder(var_map, None))
@@ -196,26 +218,54 @@ def _compile(m: pyo.ConcreteModel) -> Compiled:
     for var in m.component_data_objects(pyo.Var, active=True):
         (fixed.add(id(var)) if var.fixed else columns.append(var))
     rows: list = []
-    starts, terms, value = [0], [], []
+    index_parts: list[np.ndarray] = []
+    value_parts: list[np.ndarray] = []
     row_lower, row_upper = [], []
     objectives = list(m.component_data_objects(pyo.Objective, active=True))
     if len(objectives) != 1:
         raise ValueError(f"the model needs exactly one active objective, has {len(objectives)}")
     objective = objectives[0]
     offset, obj_vars, obj_coefs = _terms(objective.expr, visitor, var_map, fixed)
-    known = getattr(m, "row_terms", None)
+    flow_start = _flow_block(m, columns) if not fixed else None
+    known = getattr(m, "row_terms", None) if flow_start is not None else None
+    # identity -> column: every column for generic rows, only the non-flow ones when the
+    # model's own rows give flow positions (a million-entry dict is not free)
+    n_flows = len(m.flow_list) if flow_start is not None else 0
+    column_of: dict[int, int] = {
+        id(v): j
+        for j, v in enumerate(columns)
+        if flow_start is None or not flow_start <= j < flow_start + n_flows
+    }
+    complete = flow_start is None
     for con in m.component_data_objects(pyo.Constraint, active=True):
         lb, ub = con.lb, con.ub
         if lb is None and ub is None:
             continue
-        constant, variables, coefs = _terms(con.body, visitor, var_map, fixed, known)
-        terms.extend(variables)
-        value.extend(coefs)
-        starts.append(len(terms))
+        body = con.body
+        hit = known.get(id(body)) if known else None
+        constant = 0.0
+        if hit is not None and hit[0] is body:  # the model's own row, as built
+            _, flows, flow_coefs, others, other_coefs = hit
+            cols = flow_start + flows
+            if others:
+                cols = np.concatenate((cols, _columns_of(column_of, columns, others)))
+                flow_coefs = np.concatenate((flow_coefs, other_coefs))
+        else:
+            constant, variables, coefs = _terms(body, visitor, var_map, fixed)
+            if not complete:  # a row the model did not build: look flows up too
+                column_of.update((id(v), flow_start + i) for i, v in enumerate(m.flow_list))
+                complete = True
+            cols = _columns_of(column_of, columns, variables)
+            flow_coefs = np.asarray(coefs, dtype=float)
+        index_parts.append(cols)
+        value_parts.append(flow_coefs)
         rows.append(con)
         row_lower.append(-INF if lb is None else float(lb) - constant)
         row_upper.append(INF if ub is None else float(ub) - constant)
-    index = _column_index(columns, terms)
+    lengths = np.fromiter(map(len, index_parts), dtype=np.int64, count=len(index_parts))
+    starts = np.concatenate(([0], np.cumsum(lengths)))
+    index = np.concatenate(index_parts) if index_parts else np.zeros(0, dtype=np.int64)
+    value = np.concatenate(value_parts) if value_parts else np.zeros(0)
     obj_cols = _column_index(columns, obj_vars)
     n_cols = len(columns)
     sign = 1.0 if objective.sense == pyo.minimize else -1.0
@@ -230,9 +280,9 @@ def _compile(m: pyo.ConcreteModel) -> Compiled:
     lp.row_lower_ = np.asarray(row_lower, dtype=float)
     lp.row_upper_ = np.asarray(row_upper, dtype=float)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
+    lp.a_matrix_.start_ = starts.astype(np.int32)
     lp.a_matrix_.index_ = index.astype(np.int32)
-    lp.a_matrix_.value_ = np.asarray(value, dtype=float)
+    lp.a_matrix_.value_ = value
     if integer.any():
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous

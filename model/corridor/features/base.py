@@ -25,16 +25,24 @@ def linear(coefs: Sequence[float], variables: Sequence[pyo.Var], constant: float
     return LinearExpression(args)
 
 
-def row(m: pyo.Block, coefs: Sequence[float], variables: Sequence[pyo.Var]):
-    """`linear` for a constraint body, with its terms kept in `m.row_terms` so the hand-off
-    to HiGHS need not read them back term by term (solve.py checks the body is still this
-    very expression before trusting them)."""
-    if isinstance(coefs, np.ndarray):
-        coefs = coefs.tolist()
-    coefs = [float(c) for c in coefs]
-    variables = list(variables)
-    expr = linear(coefs, variables)
-    m.row_terms[id(expr)] = (expr, variables, coefs)
+def row(
+    m: pyo.Block,
+    flows: Sequence[int],
+    flow_coefs: Sequence[float],
+    others: Sequence[pyo.Var] = (),
+    other_coefs: Sequence[float] = (),
+):
+    """A constraint body: sum flow_coefs * flow[flows] + sum other_coefs * others.
+
+    The terms are also kept in `m.row_terms` as arrays (flow positions, coefficients) so the
+    hand-off to HiGHS maps them to columns with numpy instead of reading the expression back
+    term by term; solve.py uses them only while the body is still this very expression.
+    """
+    flows = np.asarray(flows, dtype=np.int64)
+    flow_coefs = np.asarray(flow_coefs, dtype=float)
+    x = m.flow_list
+    expr = linear([*flow_coefs.tolist(), *other_coefs], [*(x[i] for i in flows.tolist()), *others])
+    m.row_terms[id(expr)] = (expr, flows, flow_coefs, list(others), [float(c) for c in other_coefs])
     return expr
 
 

@@ -33,15 +33,13 @@ def add(m: pyo.Block, inputs) -> None:
     limit = cap["capacity"].to_numpy()
     position = {k: i for i, k in enumerate(keys)}
     order = inputs.period_index
-    x = m.flow_list
 
     def rule(_, kind, ident, period):
         i = position[kind, ident, period]
         idx, co = members[i]
         added = expansions.added_terms(m, kind, ident, order[period])
-        coefs = [*co, *(-a for a, _ in added)]
-        variables = [*(x[j] for j in idx), *(v for _, v in added)]
-        return row(m, coefs, variables) <= float(limit[i])
+        body = row(m, idx, co, [v for _, v in added], [-a for a, _ in added])
+        return body <= float(limit[i])
 
     m.CAPACITIES = pyo.Set(initialize=keys, dimen=3, ordered=True)
     m.capacity_limit = pyo.Constraint(m.CAPACITIES, rule=rule)

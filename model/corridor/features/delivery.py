@@ -31,16 +31,13 @@ def add(m: pyo.Block, inputs) -> None:
             flows["demand"].to_numpy(), np.arange(len(flows)), np.ones(len(flows))
         )
     }
-    x = m.flow_list
     rows = list(zip(demand["contract"], demand["period"], demand["volume"], strict=True))
 
     def rule(_, d):
         c, t, vol = rows[d]
         idx = members.get(d, ())
-        variables = [x[i] for i in idx]
-        if (c, t) in volume:
-            variables.append(m.shortfall[c, t])
-        return row(m, [1.0] * len(variables), variables) == float(vol)
+        short = [m.shortfall[c, t]] if (c, t) in volume else []
+        return row(m, idx, np.ones(len(idx)), short, [1.0] * len(short)) == float(vol)
 
     m.DEMAND = pyo.RangeSet(0, len(rows) - 1)
     m.delivery = pyo.Constraint(m.DEMAND, rule=rule)

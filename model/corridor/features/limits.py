@@ -36,7 +36,6 @@ def add(m: pyo.Block, inputs) -> None:
         return
     flows = inputs.flows
     weight, cu = flows["weight"].to_numpy(), flows["capacity_use"].to_numpy()
-    x = m.flow_list
     records = rows.to_dict("records")
     shares = [r for r in records if r["bound"] in SHARE_BOUNDS]
     scopes = list(dict.fromkeys(r["scope"] for r in shares))
@@ -46,7 +45,7 @@ def add(m: pyo.Block, inputs) -> None:
 
     def total_rule(_, *scope):
         idx = members[scope]
-        return row(m, [*weight[idx], -1.0], [*(x[i] for i in idx), m.scope_total[scope]]) == 0
+        return row(m, idx, weight[idx], [m.scope_total[scope]], [-1.0]) == 0
 
     m.scope_total_def = pyo.Constraint(m.SHARE_SCOPES, rule=total_rule)
     keys = [row_key(r) for r in records]
@@ -60,16 +59,15 @@ def add(m: pyo.Block, inputs) -> None:
         r = by_key[key]
         idx = r["through"]
         share = r["bound"] in SHARE_BOUNDS
-        coefs = list((weight if share else cu)[idx])
-        variables = [x[i] for i in idx]
         upper = r["bound"].startswith("max")
+        others, other_coefs = [], []
         if share:
-            coefs.append(-r["limit"])
-            variables.append(m.scope_total[r["scope"]])
+            others.append(m.scope_total[r["scope"]])
+            other_coefs.append(-r["limit"])
         if key in m.SOFT_ROWS:
-            coefs.append(-1.0 if upper else 1.0)
-            variables.append(m.rule_violation[key])
-        body = row(m, coefs, variables)
+            others.append(m.rule_violation[key])
+            other_coefs.append(-1.0 if upper else 1.0)
+        body = row(m, idx, (weight if share else cu)[idx], others, other_coefs)
         rhs = 0.0 if share else r["limit"]
         return body <= rhs if upper else body >= rhs
 

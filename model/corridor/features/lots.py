@@ -40,11 +40,10 @@ def add(m: pyo.Block, inputs) -> None:
             else None,
         ),
     )
-    x = m.flow_list
 
     def rule(_, r, t):
         idx, co = loads[r, t]
-        return row(m, [*co, -size[r]], [*(x[i] for i in idx), m.shipments[r, t]]) <= 0
+        return row(m, idx, co, [m.shipments[r, t]], [-size[r]]) <= 0
 
     m.lot_count = pyo.Constraint(m.LOTTED, rule=rule)
     add_cost(

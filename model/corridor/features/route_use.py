@@ -74,26 +74,24 @@ def add(m: pyo.Block, inputs, tight: bool = True) -> None:
     m.use_route = pyo.Var(m.COMMITTED, within=pyo.Binary)
     loads = route_loads(inputs)
     bound = tight_bounds(inputs, m.expansions_by_target) if tight else {}
-    x = m.flow_list
     pairs = [(r, t) for r in committed for t in inputs.periods]
 
     def load(r, t):
-        idx, co = loads.get((r, t), ((), ()))
-        return [x[i] for i in idx], list(co)
+        return loads.get((r, t), ((), ()))
 
     def open_rule(_, r, t):
-        variables, coefs = load(r, t)
-        if not variables:
+        idx, coefs = load(r, t)
+        if not len(idx):
             return pyo.Constraint.Skip
         big_m = bound.get((r, t), LOOSE_M) if tight else LOOSE_M
-        return row(m, [*coefs, -big_m], [*variables, m.use_route[r]]) <= 0
+        return row(m, idx, coefs, [m.use_route[r]], [-big_m]) <= 0
 
     def min_rule(_, r, t):
         minimum = float(routes.at[r, "min_volume"])
         if minimum <= 0:
             return pyo.Constraint.Skip
-        variables, coefs = load(r, t)
-        return row(m, [*coefs, -minimum], [*variables, m.use_route[r]]) >= 0
+        idx, coefs = load(r, t)
+        return row(m, idx, coefs, [m.use_route[r]], [-minimum]) >= 0
 
     m.ROUTE_PERIODS = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     m.route_open_limit = pyo.Constraint(m.ROUTE_PERIODS, rule=open_rule)
