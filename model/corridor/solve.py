@@ -1,11 +1,13 @@
 """Pyomo model -> HiGHS (highspy, in memory) -> values back on the model.
 
-The hand-off reads every active row of the model into row-wise sparse arrays and passes
-them to highspy in one ``passModel`` call: no files. The model's own rows are
-LinearExpressions read term by term; rows a caller added are compiled with Pyomo's linear
-walker, so an embedding program's constraints reach the solver too. The solver's outcome
-is mapped to the spec's words and never dressed up: a plan is only "optimal" when HiGHS
-proves it so.
+The hand-off turns every active row of the model into row-wise sparse arrays and passes
+them to highspy in one ``passModel`` call: no files. Every free variable is a column, in
+model order. A row the model built itself is taken from the arrays kept at build time
+(``features.base.row``) as long as its body is still that very expression; any other row
+(one a caller added or replaced, or any row once a variable is fixed) is read from its
+expression, plain linear sums in bulk and everything else through Pyomo's linear walker.
+So an embedding program's changes always reach the solver. The solver's outcome is mapped
+to the spec's words and never dressed up: a plan is only "optimal" when HiGHS proves it so.
 """
 
 from __future__ import annotations
