@@ -173,3 +173,18 @@ def test_generated_workbook_solves_from_the_command_line(tmp_path):
     )
     assert main(["solve", str(src), "-o", str(out)]) == 0
     assert check_plan(src, out) == []
+
+
+@pytest.mark.parametrize(("change", "objective"), [("replace", 2700), ("deactivate", 2000)])
+def test_an_embedder_can_replace_or_drop_a_model_row(change, objective):
+    """Leg AX holds 60 t: 60 CN + 40 RU = 2400. Replacing its row by 'R_cn <= 30' gives
+    30*20 + 70*30 = 2700; deactivating it lets all 100 t take CN = 2000."""
+    sheets = world()
+    sheets["Legs"][0]["capacity"] = 60
+    _, m = _model(sheets)
+    row = m.capacity_limit["leg", "AX", "P1"]
+    if change == "replace":
+        row.set_value(m.flow["K1", "R_cn", "P1"] <= 30)
+    else:
+        row.deactivate()
+    assert corridor.solve(m).objective == pytest.approx(objective)
