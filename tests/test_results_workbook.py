@@ -296,3 +296,11 @@ def test_stopped_early_with_a_plan_reports_feasible_and_its_gap(tmp_path, capsys
     assert 0 < summary["gap"] < 1
     assert summary["best_bound"] < summary["objective"]
     assert "Flows" in openpyxl.load_workbook(out, read_only=True).sheetnames
+
+
+def test_validate_checks_the_scenarios_sheet(tmp_path, capsys):
+    sheets = world(Scenarios=[{"scenario": "s1", "change": "close", "target": "country:XX"}])
+    path = tmp_path / "sc.xlsx"
+    write_workbook(sheets, path)
+    assert main(["validate", str(path)]) == 2
+    assert "Scenarios!C2" in capsys.readouterr().err

@@ -162,11 +162,16 @@ def cmd_validate(args) -> int:
     from .io.load import read_workbook
 
     inputs = read_workbook(args.input)
+    scenarios = ""
+    if "Scenarios" in inputs.tables and not inputs.tables["Scenarios"].frame.empty:
+        from .analysis.scenarios import read_scenarios
+
+        scenarios = f", {len(read_scenarios(inputs))} scenarios"  # raises on a bad row
     for warning in inputs.warnings:
         print(f"warning: {warning}")
     print(
         f"{args.input}: valid ({len(inputs.demand)} contract-periods, {len(inputs.routes)} "
-        f"active routes, {len(inputs.flows)} flow variables)"
+        f"active routes, {len(inputs.flows)} flow variables{scenarios})"
     )
     return 0
 
