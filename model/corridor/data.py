@@ -235,6 +235,14 @@ def build_capacity(
 
 def build_usage(flows: pd.DataFrame, routes: pd.DataFrame, capacity: pd.DataFrame) -> pd.DataFrame:
     """(flow, cap_row, coef): a flow loads every node and leg of its route and the route."""
+    if flows.empty or capacity.empty:
+        return pd.DataFrame(
+            {
+                "flow": pd.Series(dtype=np.int64),
+                "cap_row": pd.Series(dtype=np.int64),
+                "coef": pd.Series(dtype=float),
+            }
+        )
     members = []
     for kind, column in (("node", "nodes"), ("leg", "legs")):
         exploded = routes[column].explode()
@@ -257,6 +265,10 @@ def build_usage(flows: pd.DataFrame, routes: pd.DataFrame, capacity: pd.DataFram
             "coef": usage["capacity_use"].to_numpy(),
         }
     )
+
+
+def _first_of_each(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[~frame.index.duplicated()]
 
 
 def unserved_penalty(flows: pd.DataFrame, routes: pd.DataFrame) -> float:
@@ -307,21 +319,25 @@ def prepare(
         if name in tables:
             validate.check_unique(tables[name], column, issues, what)
     periods = list(dict.fromkeys(table_frame(tables, "Periods")["period"])) or [DEFAULT_PERIOD]
-    commodities = table_frame(tables, "Commodities", "commodity")
-    nodes = table_frame(tables, "Nodes", "node")
-    legs = table_frame(tables, "Legs", "leg")
-    routes_all = table_frame(tables, "Routes", "route")
+    # a repeated id is reported above; its first row stands so the other checks still run
+    commodities = _first_of_each(table_frame(tables, "Commodities", "commodity"))
+    nodes = _first_of_each(table_frame(tables, "Nodes", "node"))
+    legs = _first_of_each(table_frame(tables, "Legs", "leg"))
+    routes_all = _first_of_each(table_frame(tables, "Routes", "route"))
     contracts = table_frame(tables, "Contracts")
     limits = table_frame(tables, "Limits")
-    expansions = table_frame(tables, "Expansions", "expansion")
+    expansions = _first_of_each(table_frame(tables, "Expansions", "expansion"))
     overrides = table_frame(tables, "Capacities")
-    known = {
-        "node": set(nodes.index),
-        "leg": set(legs.index),
-        "route": set(routes_all.index),
-        "commodity": set(commodities.index),
-        "period": set(periods),
-        "contract": set(contracts["contract"]),
+    known = {  # ids that parsed (a failed id cell is None and already reported)
+        kind: {v for v in values if isinstance(v, str)}
+        for kind, values in (
+            ("node", nodes.index),
+            ("leg", legs.index),
+            ("route", routes_all.index),
+            ("commodity", commodities.index),
+            ("period", periods),
+            ("contract", contracts["contract"]),
+        )
     }
 
     t = tables.get
@@ -385,6 +401,19 @@ def prepare(
             )
     if t("Limits") is not None:
         validate.check_limits(t("Limits"), known, issues)
+    for name, frame in (("Contracts", contracts), ("Routes", routes_all), ("Legs", legs)):
+        if (
+            frame.empty
+            and name in tables
+            and not any(e.sheet == tables[name].sheet for e in issues.errors)
+        ):
+            issues.error(
+                tables[name].sheet,
+                "",
+                "",
+                None,
+                f"the {name} sheet has no rows; there is nothing to plan",
+            )
     if issues.errors and not (len(legs) and len(routes_all) and len(contracts)):
         issues.raise_if_any(source)
 

@@ -73,7 +73,8 @@ class Issues:
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'Aktau'?)' for a near miss, else ''."""
-    options = list(choices)
+    options = [c for c in choices if isinstance(c, str)]
+    word = str(word)
     lowered = {c.lower(): c for c in options}
     if word.lower() in lowered:
         return f" (did you mean {lowered[word.lower()]!r}?)"
