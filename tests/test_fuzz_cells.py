@@ -90,7 +90,11 @@ def damaged(draw):
     return sheets
 
 
-@settings(max_examples=int(os.environ.get("CORRIDOR_FUZZ", 150)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("CORRIDOR_FUZZ", 150)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(damaged())
 def test_damaged_cells_give_inputs_or_input_error(sheets):
     try:

@@ -304,3 +304,31 @@ def test_validate_checks_the_scenarios_sheet(tmp_path, capsys):
     write_workbook(sheets, path)
     assert main(["validate", str(path)]) == 2
     assert "Scenarios!C2" in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_the_best_plan_found():
+    """SIGINT during a MIP (HiGHS would need seconds to prove a 0 gap): the solve stops,
+    the incumbent is kept and reported as feasible with its real gap."""
+    import os
+    import signal
+    import threading
+
+    from corridor.generate import generate_frames
+
+    frames = generate_frames(
+        routes=200, commodities=3, periods=4, seed=3, fixed_costs=True, lots=True
+    )
+    inputs = corridor.from_frames(frames)
+    model = corridor.build_model(inputs)
+    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        result = corridor.solve(model, corridor.SolveOptions(mip_gap=0.0))
+    finally:
+        timer.cancel()
+    assert result.highs_status == "Interrupted by user"
+    assert result.status in ("feasible", "no_solution")
+    if result.status == "feasible":
+        assert result.gap is not None and result.best_bound <= result.objective
+        results = corridor.extract(model, inputs, result)
+        assert results.summary["status"] == "feasible" and len(results["Flows"]) > 0
