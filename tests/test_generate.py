@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from corridor.generate import SHEETS, SIZES, flow_variable_count, generate_frames, write_workbook
+from corridor.schema import INPUT_SHEETS
 
 _BASELINE = Path(__file__).resolve().parents[1] / "benchmarks" / "baseline.py"
 
@@ -51,18 +52,7 @@ def _route_transit(frames):
 def test_sheets_and_columns(small):
     assert tuple(small) == SHEETS
     assert list(small["Settings"].columns) == ["setting", "value"]
-    assert list(small["Legs"].columns)[:10] == [
-        "leg",
-        "from",
-        "to",
-        "mode",
-        "cost",
-        "days",
-        "capacity",
-        "countries",
-        "chokepoints",
-        "co2",
-    ]
+    assert list(small["Legs"].columns)[:10] == INPUT_SHEETS["Legs"].column_names
     settings = dict(zip(small["Settings"]["setting"], small["Settings"]["value"], strict=True))
     assert settings["default_max_transit_share"] == 0.5
     assert "default_max_transit_share" not in set(

@@ -50,6 +50,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .schema import INPUT_SHEETS as SPEC
+
 __all__ = [
     "CITATIONS",
     "ILLUSTRATIVE",
@@ -323,18 +325,7 @@ def example_frames() -> dict[str, pd.DataFrame]:
             )
             for a, b, mode, cost, days, cap, countries, chokepoints, km in LEG_ROWS
         ],
-        columns=[
-            "leg",
-            "from",
-            "to",
-            "mode",
-            "cost",
-            "days",
-            "capacity",
-            "countries",
-            "chokepoints",
-            "co2",
-        ],
+        columns=SPEC["Legs"].column_names,
     )
     routes = pd.DataFrame(
         [
