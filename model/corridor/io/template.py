@@ -27,6 +27,15 @@ REF_SHEET = {
 }
 
 
+def _shown(default: object) -> str:
+    """A default as a planner would type it: yes/no for booleans, blank for none."""
+    if default is None:
+        return ""
+    if isinstance(default, bool):
+        return "yes" if default else "no"
+    return str(default)
+
+
 def guide_rows() -> list[list[str]]:
     rows = [["sheet", "column", "required", "default", "unit", "meaning"]]
     for spec in INPUT_SHEETS.values():
@@ -34,12 +43,12 @@ def guide_rows() -> list[list[str]]:
             [spec.name, "", "sheet required" if spec.required else "optional", "", "", spec.help]
         )
         for col in spec.columns:
-            default = "" if col.default is None else str(col.default)
+            default = _shown(col.default)
             rows.append(
                 [spec.name, col.name, "yes" if col.required else "", default, col.unit, col.help]
             )
     for s in SETTINGS.values():
-        default = "" if s.default is None else str(s.default)
+        default = _shown(s.default)
         rows.append(["Settings", s.name, "", default, "", s.help])
     return rows
 
@@ -78,7 +87,8 @@ def write_template(path: str | Path) -> Path:
                 dv.add(f"{letter}2:{letter}{LIST_ROWS}")
         if spec.name == "Settings":
             for s in SETTINGS.values():
-                ws.append([s.name, None if s.default is None else s.default])
+                value = _shown(s.default) if isinstance(s.default, bool) else s.default
+                ws.append([s.name, value])
     guide = wb.create_sheet("Guide", 0)
     for row in guide_rows():
         guide.append(row)
