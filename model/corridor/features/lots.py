@@ -30,16 +30,12 @@ def add(m: pyo.Block, inputs) -> None:
     bound = tight_bounds(inputs, m.expansions_by_target)
     size = routes["lot_size"].to_dict()
     m.LOTTED = pyo.Set(initialize=keys, dimen=2, ordered=True)
-    m.shipments = pyo.Var(
-        m.LOTTED,
-        within=pyo.NonNegativeIntegers,
-        bounds=lambda _, r, t: (
-            0,
-            math.ceil(bound[r, t] / size[r] - 1e-9)
-            if math.isfinite(bound.get((r, t), math.inf))
-            else None,
-        ),
-    )
+
+    def most_lots(_, r, t):
+        lots = bound.get((r, t), math.inf) / size[r]  # a tiny lot size can overflow to inf
+        return (0, math.ceil(lots - 1e-9) if math.isfinite(lots) else None)
+
+    m.shipments = pyo.Var(m.LOTTED, within=pyo.NonNegativeIntegers, bounds=most_lots)
 
     def rule(_, r, t):
         idx, co = loads[r, t]
