@@ -349,3 +349,21 @@ def test_ctrl_c_keeps_the_best_plan_found():
         load_values(compiled, result)
         results = corridor.extract(model, inputs, result)
         assert results.summary["status"] == "feasible" and len(results["Flows"]) > 0
+
+
+def test_template_filled_in_is_a_valid_workbook(tmp_path):
+    """The template's own Settings rows (defaults) are valid input once the required sheets
+    get rows."""
+    template = tmp_path / "template.xlsx"
+    assert main(["template", str(template)]) == 0
+    wb = openpyxl.load_workbook(template)
+    for name, rows in world().items():
+        ws = wb[name]
+        header = [c.value for c in ws[1]]
+        for row in rows:
+            ws.append([row.get(h) for h in header])
+    wb.save(template)
+    inputs = corridor.read_workbook(template)
+    assert inputs.settings["include_origin_country"] is False
+    assert inputs.settings["time_limit"] == 60.0
+    assert corridor.run(inputs).result.objective == pytest.approx(2000)
