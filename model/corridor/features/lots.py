@@ -15,7 +15,7 @@ import math
 import pyomo.environ as pyo
 
 from .base import add_cost, linear, row
-from .route_use import route_loads, tight_bounds
+from .route_use import loads_and_bounds
 
 
 def add(m: pyo.Block, inputs) -> None:
@@ -23,11 +23,10 @@ def add(m: pyo.Block, inputs) -> None:
     lotted = routes.index[routes["lot_size"] > 0]
     if len(lotted) == 0:
         return
-    loads = route_loads(inputs)
+    loads, bound = loads_and_bounds(m, inputs)
     keys = [(r, t) for r in lotted for t in inputs.periods if (r, t) in loads]
     if not keys:
         return
-    bound = tight_bounds(inputs, m.expansions_by_target)
     size = routes["lot_size"].to_dict()
     m.LOTTED = pyo.Set(initialize=keys, dimen=2, ordered=True)
 

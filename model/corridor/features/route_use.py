@@ -60,6 +60,16 @@ def tight_bounds(inputs, by_target: dict) -> dict[tuple[str, str], float]:
     return bound
 
 
+def loads_and_bounds(m: pyo.Block, inputs) -> tuple[dict, dict]:
+    """route_loads and tight_bounds, computed once per model (route use and lots need both)."""
+    if getattr(m, "route_loads_and_bounds", None) is None:
+        m.route_loads_and_bounds = (
+            route_loads(inputs),
+            tight_bounds(inputs, m.expansions_by_target),
+        )
+    return m.route_loads_and_bounds
+
+
 def add(m: pyo.Block, inputs, tight: bool = True) -> None:
     routes = inputs.routes
     used = set(inputs.flows["route"])
@@ -72,8 +82,8 @@ def add(m: pyo.Block, inputs, tight: bool = True) -> None:
         return
     m.COMMITTED = pyo.Set(initialize=committed, ordered=True)
     m.use_route = pyo.Var(m.COMMITTED, within=pyo.Binary)
-    loads = route_loads(inputs)
-    bound = tight_bounds(inputs, m.expansions_by_target) if tight else {}
+    loads, tight_bound = loads_and_bounds(m, inputs)
+    bound = tight_bound if tight else {}
     pairs = [(r, t) for r in committed for t in inputs.periods]
 
     def load(r, t):
