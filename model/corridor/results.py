@@ -60,7 +60,9 @@ def _frame(sheet: str, rows) -> pd.DataFrame:
 
 
 def summary_frame(summary: dict[str, object]) -> pd.DataFrame:
-    return pd.DataFrame({"item": list(summary), "value": list(summary.values())})
+    return pd.DataFrame(
+        {"item": list(summary), "value": list(summary.values()), "unit": [""] * len(summary)}
+    )
 
 
 def base_summary(
@@ -138,6 +140,9 @@ def flows_sheet(flows: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
             "volume": used["x"],
             "unit_cost": used["unit_cost"],
             "cost": used["x"] * used["unit_cost"],
+            "offer": None,
+            "price": np.nan,
+            "days": used["route"].map(routes["days"]),
         }
     ).reset_index(drop=True)
 

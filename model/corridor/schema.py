@@ -28,7 +28,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MODES = ("rail", "road", "sea", "ferry", "pipeline", "river", "air")
-MEASURES = ("transit_country", "chokepoint", "corridor", "route", "node")
+MEASURES = (
+    "transit_country",
+    "chokepoint",
+    "corridor",
+    "route",
+    "node",
+    "origin_country",
+    "supplier",
+)
+# One closure vocabulary (spec section 5): `kind:id` in stress, scenarios and Disruptions.
+CLOSURE_KINDS = (
+    "country",
+    "transit_country",
+    "origin_country",
+    "chokepoint",
+    "corridor",
+    "node",
+    "leg",
+    "route",
+)
+ROBUST_KINDS = ("transit_country", "origin_country", "chokepoint", "corridor")
+SCENARIO_CHANGES = (
+    "close",
+    "scale_capacity",
+    "scale_cost",
+    "scale_volume",
+    "set_limit",
+    "set_price",
+)
 TARGET_TYPES = ("node", "leg", "route")
 BIG_NUMBER = 1e20  # values at or above this are rejected as "not a real number"
 
@@ -233,6 +261,13 @@ INPUT_SHEETS: dict[str, SheetSpec] = {
                     help="Allowed commodities; blank = all whose modes allow every leg",
                 ),
                 _c("active", "bool", default=True, help="yes/no; inactive routes are ignored"),
+                _c(
+                    "booking_cost",
+                    unit="money/capacity unit/period",
+                    help="Robust plans: cost per capacity unit booked per period; blank = the "
+                    "route needs no booking",
+                    **NONNEG,
+                ),
             ),
             required=True,
             help="Multi-leg paths a contract may use.",
@@ -266,9 +301,20 @@ INPUT_SHEETS: dict[str, SheetSpec] = {
                     help="Penalty per undelivered unit; blank = the setting; none = must deliver",
                 ),
                 _c("routes", "refs", ref="route", help="Optional list restricting the routes"),
+                _c(
+                    "supplier",
+                    "label",
+                    help="Who sells it (for supplier rules); blank = none",
+                ),
+                _c(
+                    "max_days",
+                    unit="days",
+                    help="Routes slower than this (sum of leg days) are not eligible",
+                    **NONNEG,
+                ),
             ),
             required=True,
-            help="Contracted volumes to deliver.",
+            help="Contracted volumes to deliver (optional when Demand and Offers are given).",
             id_kind="contract",
         ),
         SheetSpec(
@@ -286,7 +332,7 @@ INPUT_SHEETS: dict[str, SheetSpec] = {
                     "value",
                     "text",
                     default="*",
-                    help="A country/tag/corridor/route/node, or * for each one separately",
+                    help="A country/tag/corridor/route/node/supplier, or * for each one separately",
                 ),
                 _c(
                     "destination",
@@ -321,7 +367,7 @@ INPUT_SHEETS: dict[str, SheetSpec] = {
                     "scope",
                     default="ALL",
                     ref="contract",
-                    help="Contract id; ALL = pooled (default); * = each separately",
+                    help="Contract or offer id; ALL = pooled (default); * = each separately",
                 ),
                 _c("max_share", "share", unit="share", help="Upper bound on the share"),
                 _c("min_share", "share", unit="share", help="Lower bound on the share"),
@@ -394,13 +440,177 @@ INPUT_SHEETS: dict[str, SheetSpec] = {
                     "change",
                     "choice",
                     required=True,
-                    choices=("close", "scale_capacity", "scale_cost", "scale_volume", "set_limit"),
+                    choices=SCENARIO_CHANGES,
                     help="What the row changes",
                 ),
                 _c("target", "text", required=True, help="kind:id or all"),
-                _c("value", help="Factor or new max_share"),
+                _c(
+                    "value",
+                    "any",
+                    help="A factor (1.2 means +20 %, 0.5 halves) or, for set_limit, the new "
+                    "max_share",
+                ),
             ),
             help="What-if variants solved by `corridor scenarios`.",
+        ),
+        SheetSpec(
+            "Demand",
+            (
+                _c("destination", "ref", required=True, ref="node", help="Where it is needed"),
+                _c("commodity", "ref", required=True, ref="commodity", help="What is needed"),
+                _c("period", "ref", ref="period", help="Blank = every period; else one period"),
+                _c(
+                    "volume",
+                    required=True,
+                    unit="commodity units/period",
+                    help="What the destination needs in each period",
+                    **NONNEG,
+                ),
+                _c(
+                    "shortfall_penalty",
+                    "penalty",
+                    unit="money/commodity unit",
+                    help="Penalty per unit of unmet demand; blank = the setting; none = must be "
+                    "met",
+                ),
+                _c(
+                    "max_days",
+                    unit="days",
+                    help="Offers reach this row only on routes of at most this many days",
+                    **NONNEG,
+                ),
+            ),
+            help="What each destination needs; signed Contracts count toward it, Offers fill "
+            "the rest.",
+        ),
+        SheetSpec(
+            "Offers",
+            (
+                _c(
+                    "offer",
+                    "key",
+                    required=True,
+                    help="Offer id; several rows may split it by period",
+                ),
+                _c("supplier", "label", required=True, help="Who sells"),
+                _c("commodity", "ref", required=True, ref="commodity", help="What is sold"),
+                _c("origin", "ref", required=True, ref="node", help="Where it is loaded"),
+                _c("period", "ref", ref="period", help="Blank = every period; else one period"),
+                _c(
+                    "price",
+                    default=0.0,
+                    unit="money/commodity unit",
+                    help="Purchase price at the origin",
+                    **NONNEG,
+                ),
+                _c(
+                    "max_volume",
+                    unit="commodity units/period",
+                    help="Most the supplier sells per period; blank = unlimited",
+                    **NONNEG,
+                ),
+                _c(
+                    "min_volume",
+                    default=0.0,
+                    unit="commodity units/period",
+                    help="Least bought in each period if the offer is taken; 0 = none",
+                    **NONNEG,
+                ),
+                _c(
+                    "fixed_cost",
+                    default=0.0,
+                    unit="money/horizon",
+                    help="Paid once if the offer is taken; 0 = none",
+                    **NONNEG,
+                ),
+                _c(
+                    "destinations",
+                    "refs",
+                    ref="node",
+                    help="Destinations it may serve; blank = every one with demand for it",
+                ),
+                _c(
+                    "max_days",
+                    unit="days",
+                    help="Only routes of at most this many days",
+                    **NONNEG,
+                ),
+            ),
+            help="Volumes suppliers would sell; corridor chooses which to buy.",
+        ),
+        SheetSpec(
+            "Stocks",
+            (
+                _c("node", "ref", required=True, ref="node", help="Destination node holding it"),
+                _c("commodity", "ref", required=True, ref="commodity", help="What is stored"),
+                _c(
+                    "initial",
+                    default=0.0,
+                    unit="commodity units",
+                    help="Level at the start of the first period",
+                    **NONNEG,
+                ),
+                _c(
+                    "min_level",
+                    default=0.0,
+                    unit="commodity units",
+                    help="Reserve floor in every period (e.g. 60 days of use)",
+                    **NONNEG,
+                ),
+                _c(
+                    "max_level",
+                    unit="commodity units",
+                    help="Storage capacity; blank = unlimited",
+                    **NONNEG,
+                ),
+                _c(
+                    "holding_cost",
+                    default=0.0,
+                    unit="money/commodity unit/period",
+                    help="Charged on each period's closing level",
+                    **NONNEG,
+                ),
+                _c(
+                    "penalty",
+                    unit="money/commodity unit/period",
+                    help="Per unit below min_level per period; blank = a hard floor",
+                    **NONNEG,
+                ),
+                _c(
+                    "replacement_cost",
+                    unit="money/commodity unit",
+                    help="Robust plans: cost of buying back stock a closure uses; blank = "
+                    "value_per_unit, or the highest landed unit cost where that is 0",
+                    **NONNEG,
+                ),
+            ),
+            help="Strategic stocks at destinations.",
+        ),
+        SheetSpec(
+            "Disruptions",
+            (
+                _c(
+                    "closure",
+                    "text",
+                    required=True,
+                    help="kind:id closed for one period (country:RU, chokepoint:Bosporus...)",
+                ),
+                _c(
+                    "probability",
+                    "share",
+                    default=0.0,
+                    unit="share",
+                    help="Chance the closure happens in any one period",
+                ),
+                _c(
+                    "min_delivery",
+                    "share",
+                    unit="share",
+                    help="Share of the plan's delivery that must still arrive; blank = the "
+                    "setting robust_min_delivery",
+                ),
+            ),
+            help="Robust plans: exactly the closures to guard against.",
         ),
     )
 }
@@ -456,6 +666,41 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("time_limit", "number", 60.0, "Seconds for the solver"),
         Setting("mip_gap", "number", 1e-4, "Relative optimality gap at which HiGHS stops"),
+        Setting(
+            "closure_penalty",
+            "number",
+            None,
+            "Money per commodity unit of cargo a closure loses where the row has no penalty; "
+            "blank = 10 x the highest landed unit cost of any flow",
+        ),
+        Setting(
+            "robust_min_delivery",
+            "share",
+            None,
+            "Robust plans: share of what the plan delivers to each contract and demand row "
+            "that must still arrive in a period with one guarded closure; blank = off",
+        ),
+        Setting(
+            "robust_against",
+            "list",
+            ("transit_country",),
+            "Robust plans without a Disruptions sheet: guard against closing each "
+            "transit_country, origin_country, chokepoint and/or corridor (comma-separated)",
+            choices=ROBUST_KINDS,
+        ),
+        Setting(
+            "report_currency",
+            "text",
+            None,
+            "A second currency for money columns (e.g. JPY); blank = none",
+            minimum=None,
+        ),
+        Setting(
+            "exchange_rate",
+            "number",
+            None,
+            "Units of report_currency per unit of currency",
+        ),
     )
 }
 
@@ -472,13 +717,54 @@ def _r(name: str, help: str, fmt: str = "number", unit: str = "") -> ResultColum
     return ResultColumn(name, help, unit, fmt)
 
 
-RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
-    "Summary": (
-        _r("item", "What the row reports", "text"),
-        _r("value", "Its value (money in the currency, volumes in capacity units)", "general"),
+# The closure report of spec section 5: one row per closure (or scenario) and commodity,
+# commodity ALL for the row that totals money only. Stress, Scenarios and Robustness share it.
+CLOSURE_REPORT: tuple[ResultColumn, ...] = (
+    _r("closure", "What was closed (kind:id), or the scenario", "text"),
+    _r("commodity", "Commodity; ALL on the row that totals money only", "text"),
+    _r("unit", "The commodity's unit", "text"),
+    _r(
+        "stopped",
+        "The base plan's volume on the closed routes, nothing rerouted",
+        "number",
+        "commodity units",
     ),
+    _r("stopped_share", "stopped / the base plan's delivery of the commodity", "share"),
+    _r("delivered", "Delivered after re-planning", "number", "commodity units"),
+    _r("delivered_share", "delivered / the base plan's delivery of the commodity", "share"),
+    _r("shortfall", "Cargo the re-plan loses (contracts and demand)", "number", "commodity units"),
+    _r(
+        "shortfall_value",
+        "The shortfall at the penalty the re-plan used (contract penalty or closure_penalty)",
+        "money",
+        "money",
+    ),
+    _r(
+        "logistics_cost_change",
+        "Every cost but shortfall and violations: re-plan minus base (commodity's flows; "
+        "on ALL, the whole plan)",
+        "money",
+        "money",
+    ),
+    _r(
+        "total_cost_change",
+        "Objective minus the base objective, lost cargo and violations included (ALL row; "
+        "on a commodity row, its logistics change plus its shortfall value)",
+        "money",
+        "money",
+    ),
+)
+
+SUMMARY_COLUMNS = (
+    _r("item", "What the row reports", "text"),
+    _r("value", "Its value, in the unit of the row", "general"),
+    _r("unit", "The unit: the currency, a commodity's unit, share, seconds", "text"),
+)
+
+RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
+    "Summary": SUMMARY_COLUMNS,
     "Flows": (
-        _r("contract", "Contract id", "text"),
+        _r("contract", "Contract id (blank for an offer's flow)", "text"),
         _r("period", "Period", "text"),
         _r("commodity", "Commodity", "text"),
         _r("origin", "Origin node", "text"),
@@ -489,11 +775,15 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         _r("volume", "Volume on the route", "number", "commodity units"),
         _r(
             "unit_cost",
-            "Variable cost per commodity unit on this route",
+            "Logistics cost per commodity unit on this route (transport, handling, carrying, "
+            "carbon)",
             "money",
             "money/commodity unit",
         ),
         _r("cost", "volume x unit_cost", "money", "money"),
+        _r("offer", "Offer id (blank for a contract's flow)", "text"),
+        _r("price", "Purchase price per unit (blank for a contract's flow)", "money"),
+        _r("days", "Transit time of the route", "number", "days"),
     ),
     "Contracts": (
         _r("contract", "Contract id", "text"),
@@ -505,16 +795,69 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         _r("shortfall_cost", "Penalty paid for the shortfall", "money", "money"),
         _r("routes_used", "Routes carrying the contract in the period", "text"),
     ),
+    "Purchases": (
+        _r("offer", "Offer id", "text"),
+        _r("supplier", "Supplier", "text"),
+        _r("commodity", "Commodity", "text"),
+        _r("origin", "Origin node", "text"),
+        _r("period", "Period", "text"),
+        _r("volume", "Volume bought", "number", "commodity units"),
+        _r("price", "Price per unit", "money", "money/commodity unit"),
+        _r("cost", "price x volume", "money", "money"),
+        _r("taken", "yes when the offer is taken (its decision, or it sells anything)", "text"),
+    ),
+    "Demand": (
+        _r("destination", "Destination node", "text"),
+        _r("commodity", "Commodity", "text"),
+        _r("period", "Period", "text"),
+        _r("volume", "What the destination needs", "number", "commodity units"),
+        _r("from_contracts", "Served by contract deliveries", "number", "commodity units"),
+        _r("from_offers", "Served by offers bought", "number", "commodity units"),
+        _r("from_stock", "Drawn from stock (net of stock added)", "number", "commodity units"),
+        _r("unmet", "Not met", "number", "commodity units"),
+        _r("unmet_cost", "Penalty for the unmet demand", "money", "money"),
+    ),
+    "Stocks": (
+        _r("node", "Node holding the stock", "text"),
+        _r("commodity", "Commodity", "text"),
+        _r("period", "Period", "text"),
+        _r("opening", "Level at the start of the period", "number", "commodity units"),
+        _r("arrivals", "Added in the period", "number", "commodity units"),
+        _r("used", "Drawn in the period", "number", "commodity units"),
+        _r("closing", "Level at the end of the period", "number", "commodity units"),
+        _r("min_level", "Reserve floor", "number", "commodity units"),
+        _r("below_min", "Amount below the floor (soft floors)", "number", "commodity units"),
+    ),
     "Exposure": (
         _r("destination", "Destination node", "text"),
         _r("commodity", "Commodity", "text"),
         _r("period", "Period", "text"),
-        _r("measure", "transit_country, chokepoint, corridor, or hhi", "text"),
-        _r("value", "The country, chokepoint or corridor", "text"),
+        _r(
+            "measure",
+            "transit_country, chokepoint, corridor, origin_country, supplier, or "
+            "hhi_corridor (one row per scope)",
+            "text",
+        ),
+        _r("value", "The country, chokepoint, corridor or supplier", "text"),
         _r("flow_through", "Delivered flow passing the value (share basis)", "number"),
         _r("total", "Delivered flow of the scope (share basis)", "number"),
         _r(
-            "share", "flow_through / total; for hhi the Herfindahl index of transit shares", "share"
+            "share",
+            "flow_through / total; for hhi_corridor the Herfindahl index of the corridor "
+            "shares (1 = one corridor, 0.5 = two equal)",
+            "share",
+        ),
+    ),
+    "Exposure matrix": (
+        _r("destination", "Destination node", "text"),
+        _r("commodity", "Commodity", "text"),
+        _r("period", "Period", "text"),
+        _r("cap", "The tightest transit-country cap on this row (blank = none)", "share"),
+        _r(
+            "<country>",
+            "One column per transit country: its share of the row's delivered flow; green "
+            "below the cap, amber within 5 points of it, red at the cap",
+            "share",
         ),
     ),
     "Rules": (
@@ -523,7 +866,7 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         _r("commodity", "Scope: commodity", "text"),
         _r("period", "Scope: period", "text"),
         _r("origin", "Scope: origin", "text"),
-        _r("contract", "Scope: contract", "text"),
+        _r("contract", "Scope: contract or offer", "text"),
         _r("value", "What the rule limits in this row", "text"),
         _r("bound", "max_share, min_share, max_volume or min_volume", "text"),
         _r("limit", "The bound's value (a share, or capacity units)", "number"),
@@ -569,14 +912,14 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         _r("corridor", "Corridor", "text"),
         _r("used", "yes if the route carries flow or is opened", "text"),
         _r("volume", "Flow over the horizon", "number", "capacity units"),
-        _r("shipments", "Shipments (lots) over the horizon", "number"),
+        _r("shipments", "Shipments (lots) over the horizon", "int"),
         _r("fixed_cost", "Fixed cost paid", "money", "money"),
     ),
     "Expansions": (
         _r("expansion", "Expansion id", "text"),
         _r("target_type", "node, leg or route", "text"),
         _r("target", "Its id", "text"),
-        _r("units", "Units built", "number"),
+        _r("units", "Units built", "int"),
         _r("added_capacity", "Capacity added per period", "number", "capacity units"),
         _r("cost", "Cost of the units built", "money", "money"),
         _r(
@@ -586,56 +929,75 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
             "capacity units",
         ),
     ),
+    "Booking": (
+        _r("route", "Route id", "text"),
+        _r("period", "Period", "text"),
+        _r("booked", "Capacity booked (blank where the route needs no booking)", "number"),
+        _r("base_load", "The plan's own load on the route", "number", "capacity units"),
+        _r(
+            "highest_closure_load",
+            "The highest load on the route in any guarded closure",
+            "number",
+            "capacity units",
+        ),
+        _r("booking_cost", "Cost of the capacity booked", "money", "money"),
+    ),
+    "Robustness": (
+        CLOSURE_REPORT[0],
+        _r("period", "Period in which the closure happens", "text"),
+        *CLOSURE_REPORT[1:],
+        _r("probability", "Chance of the closure in any one period", "share"),
+        _r("min_delivery", "Share of the plan's delivery that must still arrive", "share"),
+        _r(
+            "binding",
+            "yes where this closure's delivery floors hold the plan (non-zero dual with the "
+            "integer decisions fixed)",
+            "text",
+        ),
+    ),
+    "Diagnosis": (
+        _r(
+            "option",
+            "Which least change: overall, rules only, capacities only, contracts "
+            "only, tightest cap, unit slip",
+            "text",
+        ),
+        _r("kind", "contract, capacity, rule, closure or note", "text"),
+        _r("target", "What to change", "text"),
+        _r("period", "Period", "text"),
+        _r("current", "Its value now", "general"),
+        _r("needed", "The value that makes a plan possible", "general"),
+        _r("change", "The change in words", "text"),
+        _r("cell", "The cell to edit", "text"),
+    ),
     "Stress": (
-        _r("kind", "country, chokepoint or corridor closed", "text"),
-        _r("closed", "What was closed", "text"),
-        _r(
-            "stopped_volume",
-            "Flow that would stop with nothing rerouted",
-            "number",
-            "capacity units",
-        ),
-        _r("stopped_share", "stopped_volume / delivered in the plan", "share"),
-        _r(
-            "delivered_after",
-            "Delivered by the re-optimised plan with it closed",
-            "number",
-            "capacity units",
-        ),
-        _r("delivered_share_after", "delivered_after / contracted", "share"),
-        _r(
-            "cost_after",
-            "Cost of the re-optimised plan (contract penalties included)",
-            "money",
-            "money",
-        ),
-        _r("extra_cost", "cost_after minus the plan's cost", "money", "money"),
-        _r("contracts_short", "Contracts delivered in part: delivered share of each", "text"),
-        _r("status", "Solver status of the re-optimised plan", "text"),
+        *CLOSURE_REPORT,
+        _r("status", "Solver status of the re-plan", "text"),
         _r("routes_closed", "Routes the closure removes", "text"),
     ),
     "Scenarios": (
-        _r("scenario", "Scenario name; base is the workbook as it is", "text"),
+        _r("scenario", "Scenario name", "text"),
+        *CLOSURE_REPORT[1:],
         _r("status", "Solver status", "text"),
-        _r("cost", "Total cost", "money", "money"),
-        _r("delivered", "Delivered", "number", "capacity units"),
-        _r("delivered_share", "delivered / contracted", "share"),
-        _r(
-            "max_share_<country>",
-            "One column per transit country: its highest share of any "
-            "destination x commodity x period",
-            "share",
-        ),
-        _r("cost_vs_base", "cost minus the base plan's", "money", "money"),
-        _r("delivered_vs_base", "delivered minus the base plan's", "number", "capacity units"),
-        _r("contracted", "Contracted volume", "number", "capacity units"),
-        _r("contracts_short", "Contracts delivered in part: delivered share of each", "text"),
         _r("changes", "The scenario's changes", "text"),
     ),
     "Map": (
         _r("leg", "Leg id", "text"),
         _r("corridor", "Corridor of the routes using it", "text"),
         _r("volume", "Flow over the horizon", "number", "capacity units"),
+    ),
+    "Custom rows": (
+        _r("row", "The name the caller gave the constraint", "text"),
+        _r("index", "Its index", "text"),
+        _r("body", "Value of the constraint's expression", "number"),
+        _r("lower", "Lower bound", "number"),
+        _r("upper", "Upper bound", "number"),
+        _r(
+            "dual",
+            "Change of the total cost per unit the bound is raised (from the LP duals with "
+            "integer decisions held as planned)",
+            "number",
+        ),
     ),
     "Log": (
         _r("level", "warning or info", "text"),
@@ -652,12 +1014,23 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         _r("total_cost", "Objective of the plan under this cap", "money", "money"),
         _r("premium", "total_cost minus that of the uncapped plan", "money", "money"),
         _r(
+            "cost_<commodity>",
+            "One column per commodity: the cost of its flows (logistics and purchases)",
+            "money",
+            "money",
+        ),
+        _r(
+            "premium_<commodity>",
+            "One column per commodity: its cost minus its cost in the uncapped plan",
+            "money",
+            "money",
+        ),
+        _r(
             "max_share_<country>",
             "One column per transit country: its highest share of any destination x "
             "commodity x period in this plan",
             "share",
         ),
-        _r("delivered", "Volume delivered", "number", "capacity units"),
         _r(
             "point",
             "uncapped (the cap lifted), step, or tightest (the tightest feasible cap found, "
@@ -668,12 +1041,10 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
     ),
 }
 
-SUMMARY_ITEMS = (
-    "status",
-    "objective",
-    "best_bound",
-    "gap",
-    "solve_seconds",
+# Summary items in order, with the format of their value and their unit ("currency" stands
+# for the run's currency). Per-commodity rows follow the value rows:
+# contracted:<commodity>, delivered:<commodity>, shortfall:<commodity> in the commodity's unit.
+COST_COMPONENTS = (
     "transport_cost",
     "handling_cost",
     "carrying_cost",
@@ -683,16 +1054,31 @@ SUMMARY_ITEMS = (
     "expansion_cost",
     "shortfall_cost",
     "violation_cost",
-    "contracted",
-    "delivered",
-    "shortfall",
-    "input_file",
-    "input_sha256",
-    "corridor_version",
-    "highs_version",
-    "time_of_run",
+    "purchase_cost",
+    "holding_cost",
+    "stock_penalty_cost",
+    "unmet_cost",
+    "booking_cost",
+    "expected_recourse_cost",
 )
-COST_COMPONENTS = SUMMARY_ITEMS[5:14]
+SUMMARY_FORMATS: dict[str, tuple[str, str]] = {
+    "status": ("text", ""),
+    "objective": ("money", "currency"),
+    "best_bound": ("money", "currency"),
+    "gap": ("share", "share"),
+    "solve_seconds": ("number", "seconds"),
+    **{c: ("money", "currency") for c in COST_COMPONENTS},
+    "contracted": ("money", "currency"),
+    "delivered": ("money", "currency"),
+    "shortfall": ("money", "currency"),
+    "input_file": ("text", ""),
+    "input_sha256": ("text", ""),
+    "corridor_version": ("text", ""),
+    "highs_version": ("text", ""),
+    "time_of_run": ("text", ""),
+}
+SUMMARY_ITEMS = tuple(SUMMARY_FORMATS)
+PER_COMMODITY_ITEMS = ("contracted", "delivered", "shortfall")
 
 
 def normalise_name(text: object) -> str:

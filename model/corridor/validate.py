@@ -126,9 +126,15 @@ def parse_settings(table: Table | None, issues: Issues) -> dict[str, object]:
         spec = SETTINGS[key]
         if raw is None or is_blank(raw):
             continue
-        column = Column(key, spec.kind, minimum=spec.minimum, choices=spec.choices)
         try:
-            settings[key] = parse_value(raw, column)
+            if spec.kind == "list":  # a comma-separated list of choices
+                items = parse_value(raw, Column(key, "labels"))
+                settings[key] = tuple(
+                    parse_value(item, Column(key, "choice", choices=spec.choices)) for item in items
+                )
+            else:
+                column = Column(key, spec.kind, minimum=spec.minimum, choices=spec.choices)
+                settings[key] = parse_value(raw, column)
         except CellError as exc:
             issues.error(table.sheet, table.cell("value", row), "value", raw, f"{key}: {exc}")
     if settings["time_limit"] is not None and settings["time_limit"] <= 0:

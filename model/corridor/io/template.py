@@ -33,6 +33,8 @@ def _shown(default: object) -> str:
         return ""
     if isinstance(default, bool):
         return "yes" if default else "no"
+    if isinstance(default, tuple):
+        return ", ".join(default)
     return str(default)
 
 
@@ -87,7 +89,7 @@ def write_template(path: str | Path) -> Path:
                 dv.add(f"{letter}2:{letter}{LIST_ROWS}")
         if spec.name == "Settings":
             for s in SETTINGS.values():
-                value = _shown(s.default) if isinstance(s.default, bool) else s.default
+                value = _shown(s.default) if isinstance(s.default, bool | tuple) else s.default
                 ws.append([s.name, value])
     guide = wb.create_sheet("Guide", 0)
     for row in guide_rows():
