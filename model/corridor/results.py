@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -13,28 +12,13 @@ import pyomo.environ as pyo
 
 from .analysis.marginal import capacity_values, rule_values
 from .data import Inputs
+from .report import Results
 from .rules import SCOPE_COLUMNS, route_values
-from .schema import COST_COMPONENTS, RESULT_SHEETS
+from .schema import COST_COMPONENTS, RESULT_SHEETS, SUMMARY_FORMATS
 from .solve import SolveOptions, SolveResult, highs_version
 
 FLOW_EPS = 1e-9
 EXPOSURE_MEASURES = ("transit_country", "chokepoint", "corridor")
-
-
-@dataclass
-class Results:
-    """Result tables keyed by sheet name, plus the summary as a dict."""
-
-    summary: dict[str, object]
-    sheets: dict[str, pd.DataFrame] = field(default_factory=dict)
-    currency: str = "USD"
-
-    @property
-    def status(self) -> str:
-        return str(self.summary["status"])
-
-    def __getitem__(self, sheet: str) -> pd.DataFrame:
-        return self.sheets[sheet]
 
 
 def corridor_version() -> str:
@@ -59,10 +43,13 @@ def _frame(sheet: str, rows) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.name for c in RESULT_SHEETS[sheet]])
 
 
-def summary_frame(summary: dict[str, object]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {"item": list(summary), "value": list(summary.values()), "unit": [""] * len(summary)}
-    )
+def summary_units(summary: dict[str, object], currency: str) -> dict[str, str]:
+    """The unit shown beside each Summary item (the currency for money)."""
+    units = {}
+    for item in summary:
+        unit = SUMMARY_FORMATS.get(item, ("", ""))[1]
+        units[item] = currency if unit == "currency" else unit
+    return units
 
 
 def base_summary(
@@ -98,7 +85,13 @@ def extract(
 ) -> Results:
     """Every result table for a solved model (a model without a plan gets Summary and Log)."""
     summary = base_summary(inputs, result, options)
-    res = Results(summary, currency=str(inputs.settings["currency"]))
+    currency = str(inputs.settings["currency"])
+    res = Results(
+        summary,
+        currency=currency,
+        input_file=str(summary["input_file"]),
+        time_of_run=str(summary["time_of_run"]),
+    )
     if result.has_solution:
         x = _values(m.flow_list)
         x[np.abs(x) < FLOW_EPS] = 0.0
@@ -121,6 +114,7 @@ def extract(
             {"contracted": contracted, "delivered": contracted - short_cu, "shortfall": short_cu}
         )
     res.sheets["Log"] = log_sheet(inputs, options)
+    res.units = summary_units(summary, currency)
     return res
 
 

@@ -271,7 +271,6 @@ def write_results(
     `images` embeds a PNG per sheet name: beside the table when the sheet has one, else on a
     sheet of its own (after the tables, before Log). `charts` anchors ready-made openpyxl
     charts on a table's sheet (build their references with `range_string`)."""
-    from ..results import summary_frame
     from ..schema import RESULT_SHEETS as SPEC
 
     target = Path(path)
@@ -279,7 +278,7 @@ def write_results(
     wb = Workbook(write_only=True)
     currency = results.currency
     notes: list[str] = []
-    sheets = {"Summary": summary_frame(results.summary), **results.sheets}
+    sheets = {"Summary": results.summary_frame(), **results.sheets}
     order = [s for s in SPEC if s in sheets and s not in ("Log",)]
     order += [s for s in (extra_sheets or {}) if s not in order]
     order += [s for s in sheets if s not in order and s != "Log"]
