@@ -186,7 +186,11 @@ def test_carrying_carbon_handling_and_cost_factor():
         pytest.approx(100),
     )
     assert out.results["Flows"].iloc[0]["unit_cost"] == pytest.approx(76)
-    assert s["contracted"] == pytest.approx(200)  # capacity units: 100 t x 2
+    # 2026-11-30: Summary no longer adds capacity units across commodities (spec v1.2): the
+    # total is money at value_per_unit (100 t x 365 = 36,500), and each commodity has its row.
+    assert s["contracted"] == pytest.approx(36500)
+    assert s["contracted:U"] == pytest.approx(100)
+    assert out.results.units["contracted:U"] == "t"
 
 
 @pytest.mark.parametrize(("penalty", "delivered", "objective"), [(50, 60, 3200), (10, 0, 1000)])

@@ -1,33 +1,91 @@
-"""corridor: plan contracted commodity flows over multi-leg routes under transit caps.
+"""corridor: plan how strategic commodities reach their buyers under dependence caps.
 
 The pipeline, one function per arrow::
 
-    inputs = read_workbook("plan.xlsx")          # or from_frames({...}); raises InputError
-    model = build_model(inputs)                  # a Pyomo ConcreteModel; add constraints freely
-    result = solve(model, SolveOptions(time_limit=30))
-    results = extract(model, inputs, result)     # DataFrames: results["Flows"], ...
-    write_results(results, "plan_results.xlsx")
+    inputs = corridor.read_workbook("plan.xlsx")     # or from_frames({...}); InputError
+    plan = corridor.Plan(inputs)                     # the program as arrays, on HiGHS
+    plan.solve()
+    results = plan.results()                         # DataFrames: results["Flows"], ...
+    corridor.write_results(results, "plan_results.xlsx")
+
+or, for embedders who extend the model in Pyomo::
+
+    model = corridor.build_model(inputs)             # a Pyomo ConcreteModel
+    result = corridor.solve(model)
+    results = corridor.extract(model, inputs, result)
+
+Names are imported when first used, so ``import corridor`` stays fast.
 """
 
-from .build import build_model
-from .data import Inputs
-from .errors import InputError, InputIssue
-from .io.load import from_frames, read_workbook
-from .io.write import write_results
-from .pipeline import extract, run
-from .solve import SolveOptions, SolveResult, solve
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.2.0"
+
+_EXPORTS = {
+    "InputError": "errors",
+    "InputIssue": "errors",
+    "Inputs": "data",
+    "LinearProgram": "lp",
+    "SolveOptions": "highs",
+    "SolveResult": "highs",
+    "Solution": "highs",
+    "Results": "report",
+    "build_model": "pyomo_view",
+    "read_workbook": "io.load",
+    "from_frames": "io.load",
+    "write_results": "io.write",
+    "extract": "pipeline",
+    "solve": "pipeline",
+    "run": "pipeline",
+    "Outcome": "pipeline",
+    "Plan": "plan",
+}
 
 __all__ = [
+    "__version__",
     "InputError",
     "InputIssue",
     "Inputs",
+    "LinearProgram",
     "SolveOptions",
     "SolveResult",
+    "Solution",
+    "Results",
     "build_model",
-    "extract",
-    "from_frames",
     "read_workbook",
-    "run",
-    "solve",
+    "from_frames",
     "write_results",
+    "extract",
+    "solve",
+    "run",
+    "Outcome",
+    "Plan",
 ]
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time names load lazily
+    from .data import Inputs
+    from .errors import InputError, InputIssue
+    from .highs import Solution, SolveOptions, SolveResult
+    from .io.load import from_frames, read_workbook
+    from .io.write import write_results
+    from .lp import LinearProgram
+    from .pipeline import Outcome, extract, run, solve
+    from .plan import Plan
+    from .pyomo_view import build_model
+    from .report import Results
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'corridor' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -17,19 +17,22 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import rules, validate
 from .errors import InputIssue, Issues
 from .io.cells import Table
+from .rules import RuleTable
 from .schema import INPUT_SHEETS
 
 DEFAULT_PERIOD = "P1"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Inputs:
     """Everything the model reads, validated. Build with `read_workbook` or `from_frames`."""
 
@@ -50,7 +53,7 @@ class Inputs:
     warnings: list[InputIssue] = field(default_factory=list)
     source: str = ""
     sha256: str = ""
-    rule_rows: pd.DataFrame | None = None  # filled by rules.expand_rules
+    rules: RuleTable = field(default_factory=RuleTable)  # Limits and default cap, expanded
 
     @property
     def period_index(self) -> dict[str, int]:
@@ -62,7 +65,97 @@ class Inputs:
         return f"{table.sheet}!{table.cell(column, row)}" if table is not None else ""
 
     def with_changes(self, **changes: object) -> Inputs:
+        """A copy with some fields replaced (derived caches are recomputed on demand)."""
         return replace(self, **changes)
+
+    @cached_property
+    def closure_penalty(self) -> float:
+        """Money per commodity unit of cargo a closure loses where the row has no penalty:
+        the setting, else 10 x the highest landed unit cost of any flow (spec section 5)."""
+        value = self.settings.get("closure_penalty")
+        if value is not None:
+            return float(value)
+        landed = self.flows["unit_cost"].to_numpy(dtype=float)
+        if "price" in self.flows:
+            landed = landed + self.flows["price"].fillna(0.0).to_numpy(dtype=float)
+        highest = float(landed.max()) if len(landed) else 0.0
+        return 10.0 * max(highest, 1.0)
+
+    @cached_property
+    def route_loads(self) -> RouteLoads:
+        """Which flows load each (route, period) and the tightest bound on that load."""
+        return route_loads(self)
+
+
+@dataclass(frozen=True)
+class RouteLoads:
+    """Loads of (route, period) pairs that have flows, in capacity units.
+
+    `keys` (route, period); `of_flow` the pair of each flow; `bound` the tightest bound the
+    data give on the pair's load: the smallest capacity (plus every possible expansion) of
+    the route, its legs and its nodes in that period, and the volume that can reach it."""
+
+    keys: pd.DataFrame
+    of_flow: np.ndarray
+    bound: np.ndarray
+
+
+def expansions_in_effect(inputs: Inputs, targets: pd.DataFrame) -> pd.DataFrame:
+    """Expansions in effect for each (type, id, period) row of `targets`: the row's position
+    (`row`), the expansion's position (`expansion`), `added` capacity per unit, `max_units`."""
+    exp = inputs.expansions
+    columns = {"row": np.int64, "expansion": np.int64, "added": float, "max_units": float}
+    if exp.empty or targets.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    order = inputs.period_index
+    left = pd.DataFrame(
+        {
+            "row": np.arange(len(targets)),
+            "type": targets["type"].to_numpy(),
+            "id": targets["id"].to_numpy(),
+            "t": targets["period"].map(order).to_numpy(),
+        }
+    )
+    right = pd.DataFrame(
+        {
+            "expansion": np.arange(len(exp)),
+            "type": exp["target_type"].to_numpy(),
+            "id": exp["target"].to_numpy(),
+            "first": exp["first_index"].to_numpy(),
+            "added": exp["added_capacity"].to_numpy(dtype=float),
+            "max_units": exp["max_units"].to_numpy(dtype=float),
+        }
+    )
+    both = left.merge(right, on=["type", "id"])
+    both = both[both["first"] <= both["t"]]
+    return both[list(columns)].reset_index(drop=True)
+
+
+def route_loads(inputs: Inputs) -> RouteLoads:
+    """See RouteLoads."""
+    f = inputs.flows
+    codes, keys = pd.MultiIndex.from_arrays([f["route"], f["period"]]).factorize()
+    codes = np.asarray(codes, dtype=np.int64)
+    keys = keys.to_frame(index=False, name=["route", "period"])
+    cu = f["capacity_use"].to_numpy(dtype=float)
+    reach = cu * flow_volume_bound(inputs)
+    bound = np.bincount(codes, weights=reach, minlength=len(keys))
+    cap, usage = inputs.capacity, inputs.usage
+    if len(cap) and len(usage):
+        hits = expansions_in_effect(inputs, cap)
+        extra = np.bincount(
+            hits["row"].to_numpy(),
+            weights=(hits["added"] * hits["max_units"]).to_numpy(),
+            minlength=len(cap),
+        )
+        room = cap["capacity"].to_numpy(dtype=float) + extra
+        np.minimum.at(bound, codes[usage["flow"].to_numpy()], room[usage["cap_row"].to_numpy()])
+    return RouteLoads(keys, codes, bound)
+
+
+def flow_volume_bound(inputs: Inputs) -> np.ndarray:
+    """The most each flow can carry (commodity units): its contract's volume in the period."""
+    return inputs.demand["volume"].to_numpy(dtype=float)[inputs.flows["demand"].to_numpy()]
 
 
 def file_sha256(path: str | Path) -> str:
@@ -95,6 +188,7 @@ def route_facts(
         transit.append(tuple(c for c in ordered if c not in drop))
         chokes.append(tuple(dict.fromkeys(t for leg in seq for t in (leg_choke[leg] or ()))))
     out["origin"] = [p[0] for p in route_nodes]
+    out["origin_country"] = [country[p[0]] for p in route_nodes]
     out["destination"] = [p[-1] for p in route_nodes]
     out["nodes"] = route_nodes
     out["countries"] = countries
@@ -304,8 +398,6 @@ def prepare(
     error, every contract may fall short (at its penalty or at `unserved_penalty`), and a
     minimum rule that constrains nothing only warns.
     """
-    from . import rules, validate
-
     settings = validate.parse_settings(tables.get("Settings"), issues)
     for name, what, column in (
         ("Periods", "period", "period"),
@@ -455,7 +547,20 @@ def prepare(
         if settings["share_basis"] == "value" and len(limits):
             _check_value_basis(tables.get("Limits"), limits, commodities, flows, issues)
 
-        inputs = Inputs(
+        limits_table = tables.get("Limits")
+        rule_table = rules.expand_rules(
+            flows,
+            routes,
+            limits,
+            settings,
+            commodities,
+            issues,
+            cell_of=(lambda row: f"{limits_table.sheet}!{limits_table.cell('rule', row)}")
+            if limits_table is not None
+            else None,
+            strict=not what_if,
+        )
+        return Inputs(
             settings=settings,
             periods=periods,
             commodities=commodities,
@@ -473,9 +578,8 @@ def prepare(
             warnings=issues.warnings,
             source=source,
             sha256=sha256,
+            rules=rule_table,
         )
-        inputs.rule_rows = rules.expand_rules(inputs, issues, strict=not what_if)
-        return inputs
 
     try:
         inputs = derive()

@@ -1,32 +1,50 @@
-"""Why no plan exists, in the planner's terms: the least change that would allow one.
+"""Why no plan exists, in the planner's terms: the least changes that would allow one.
 
-The model is rebuilt and made elastic: every capacity row, every hard Limits row (and the
-default cap) and every contract gets a slack. The integer decisions are relaxed, and an LP
+The program is made elastic: every capacity row, every hard Limits row (the default cap
+included) and every contract gets a slack, the integer decisions are relaxed, and an LP
 minimises
 
     sum_contracts  CONTRACT_WEIGHT * shortfall / volume
   + sum_capacity   slack / capacity                 (capacity units, normalised)
   + sum_rules      slack / scope volume (shares)  or  slack / bound (volumes)
 
-so contracts are cut only when no rule or capacity change could deliver them. The non-zero
-slacks are reported as changes to the workbook, each with the cell to edit.
+The Diagnosis lists, each as its own option (spec section 5):
+
+1. ``unit slip``: values that look like a unit slip (input warnings), first, since they are
+   the likeliest cause;
+2. ``least change``: the LP above; its non-zero slacks, each with the cell to edit;
+3. ``rules only``, ``capacities only``, ``contracts only``: the same LP with only that kind
+   of slack allowed, or a line saying that kind alone cannot make a plan possible;
+4. ``tightest cap``: where the default cap is among the changes, the tightest default cap
+   with which a plan exists (bisection to 0.001 on the real model, integers included).
 """
 
 from __future__ import annotations
 
-import pandas as pd
-import pyomo.environ as pyo
+import math
 
-from .build import build_model
+import numpy as np
+import pandas as pd
+
+from .build import build
 from .data import Inputs
-from .features.limits import SHARE_BOUNDS
-from .rules import SCOPE_COLUMNS, scope_members
+from .highs import HighsModel, SolveOptions
+from .lp import INF, Columns
+from .plan import Plan
+from .rules import DEFAULT_CAP_RULE, SCOPE_COLUMNS, SHARE_BOUNDS
 from .schema import normalise_name
-from .solve import SolveOptions, solve
 
 CONTRACT_WEIGHT = 1000.0
 EPS = 1e-7
-COLUMNS = ["kind", "target", "period", "current", "needed", "change", "cell"]
+CAP_GRID = 1000  # the tightest cap is found to 1 / CAP_GRID
+COLUMNS = ["option", "kind", "target", "period", "current", "needed", "change", "cell"]
+KINDS = ("rule", "capacity", "contract")
+OPTION = {
+    "all": "least change",
+    "rule": "rules only",
+    "capacity": "capacities only",
+    "contract": "contracts only",
+}
 
 
 def _row_cell(
@@ -63,14 +81,17 @@ def capacity_cell(inputs: Inputs, kind: str, ident: str, period: str) -> str:
     return _row_cell(inputs, sheet, key, ident, "capacity")
 
 
+def setting_cell(inputs: Inputs, name: str) -> str:
+    table = inputs.tables.get("Settings")
+    if table is None:
+        return ""
+    hit = table.frame[table.frame["setting"].map(normalise_name) == name]
+    return f"{table.sheet}!{table.cell('value', int(hit['_row'].iloc[0]))}" if len(hit) else ""
+
+
 def rule_cell(inputs: Inputs, rule: str, bound: str) -> str:
-    if rule == "default_cap":
-        table = inputs.tables.get("Settings")
-        if table is None:
-            return ""
-        keys = table.frame["setting"].map(normalise_name)
-        hit = table.frame[keys == "default_max_transit_share"]
-        return f"{table.sheet}!{table.cell('value', int(hit['_row'].iloc[0]))}" if len(hit) else ""
+    if rule == DEFAULT_CAP_RULE:
+        return setting_cell(inputs, "default_max_transit_share")
     return _row_cell(inputs, "Limits", "rule", rule, bound)
 
 
@@ -78,99 +99,105 @@ def _fmt(value: float, share: bool) -> str:
     return f"{value:.1%}" if share else f"{value:,.6g}"
 
 
-def diagnose(inputs: Inputs, options: SolveOptions | None = None) -> pd.DataFrame:
-    """The least change that makes the workbook feasible, one row per change."""
-    m = build_model(inputs)
-    m.total_cost.deactivate()
-    for var in m.component_data_objects(pyo.Var):
-        if var.is_integer():  # relax to an LP, keeping each variable's bounds
-            lower, upper = var.bounds
-            var.domain = pyo.Reals
-            var.setlb(lower)
-            var.setub(upper)
-    terms = []
-    demand = inputs.demand
-    m.contract_gap = pyo.Var(range(len(demand)), within=pyo.NonNegativeReals)
-    for d, con in m.delivery.items():
-        con.set_value(con.body + m.contract_gap[d] == con.ub)
-        terms.append(CONTRACT_WEIGHT / float(demand.at[d, "volume"]) * m.contract_gap[d])
-    cap_keys = list(getattr(m, "capacity_limit", {}).keys())
-    m.capacity_gap = pyo.Var(pyo.Set(initialize=cap_keys, dimen=3), within=pyo.NonNegativeReals)
-    cap_value = dict(zip(cap_keys, inputs.capacity["capacity"], strict=True))
-    for key in cap_keys:
-        con = m.capacity_limit[key]
-        con.set_value(con.body - m.capacity_gap[key] <= con.ub)
-        terms.append(m.capacity_gap[key] / max(cap_value[key], 1.0))
-    rows = inputs.rule_rows
-    hard = []
-    if rows is not None and not rows.empty:
-        from .features.limits import row_key
+class Elastic:
+    """The program with slack columns on contracts, capacities and hard rules."""
 
-        scope_volume = _scope_volumes(inputs)
-        for r in rows.to_dict("records"):
-            if r["penalty"] == r["penalty"]:  # soft rules may already be broken at a price
-                continue
-            hard.append((row_key(r), r))
-        m.HARD_ROWS = pyo.Set(initialize=[k for k, _ in hard], dimen=8)
-        m.rule_gap = pyo.Var(m.HARD_ROWS, within=pyo.NonNegativeReals)
-        for key, r in hard:
-            con = m.limit_rule[key]
-            upper = r["bound"].startswith("max")
-            slack = m.rule_gap[key]
-            if upper:
-                con.set_value(con.body - slack <= con.ub)
-            else:
-                con.set_value(con.body + slack >= con.lb)
-            scale = scope_volume[r["scope"]] if r["bound"] in SHARE_BOUNDS else r["limit"]
-            terms.append(slack / max(scale, 1.0))
-    m.least_change = pyo.Objective(expr=sum(terms), sense=pyo.minimize)
-    opts = options or SolveOptions()
-    result = solve(m, SolveOptions(time_limit=opts.time_limit, mip_gap=opts.mip_gap))
-    if not result.has_solution:
-        return pd.DataFrame(
-            [
-                {
-                    "kind": "error",
-                    "target": "",
-                    "period": "",
-                    "current": None,
-                    "needed": None,
-                    "change": f"diagnosis LP {result.status}",
-                    "cell": "",
-                }
-            ],
-            columns=COLUMNS,
+    def __init__(self, inputs: Inputs) -> None:
+        self.inputs = inputs
+        lp = build(inputs)
+        self.lp = lp
+        self.slacks: dict[str, Columns] = {}
+        self.weights: dict[str, np.ndarray] = {}
+        self.rows_of: dict[str, np.ndarray] = {}
+        delivery = lp.rows.get("delivery")
+        if delivery is not None and len(delivery):
+            volume = inputs.demand["volume"].to_numpy(dtype=float)
+            self._add("contract", delivery.keys, delivery, np.arange(len(delivery)), 1.0)
+            self.weights["contract"] = CONTRACT_WEIGHT / np.maximum(volume, EPS)
+        capacity = lp.rows.get("capacity_limit")
+        if capacity is not None and len(capacity):
+            self._add("capacity", capacity.keys, capacity, np.arange(len(capacity)), -1.0)
+            limit = inputs.capacity["capacity"].to_numpy(dtype=float)
+            self.weights["capacity"] = 1.0 / np.maximum(limit, 1.0)
+        rules = lp.rows.get("limit_rule")
+        if rules is not None and len(rules):
+            table = inputs.rules.rows
+            hard = np.flatnonzero(table["penalty"].isna().to_numpy())
+            if len(hard):
+                upper = np.array([b.startswith("max") for b in table["bound"]], dtype=bool)
+                sign = np.where(upper[hard], -1.0, 1.0)
+                self._add("rule", rules.keys.iloc[hard], rules, hard, sign)
+                share = np.isin(table["bound"].to_numpy(dtype=object), SHARE_BOUNDS)
+                scale = np.where(
+                    share,
+                    self._scope_volumes()[table["scope"].to_numpy(dtype=np.int64)],
+                    table["limit"].to_numpy(dtype=float),
+                )
+                self.weights["rule"] = 1.0 / np.maximum(scale[hard], 1.0)
+                self.rule_rows = hard
+        for block in lp.columns.values():
+            block.integer = False  # an LP: the least change in LP terms
+        lp.costs = {}
+        for kind, block in self.slacks.items():
+            lp.add_cost(f"{kind}_gap", block.cols, self.weights[kind])
+        self.model = HighsModel(lp)
+
+    def _add(self, kind: str, keys, rows_block, local_rows: np.ndarray, sign) -> None:
+        """Slack columns of one kind, one per row of `local_rows`, with coefficient `sign`."""
+        block = self.lp.add_columns(f"{kind}_gap", keys)
+        self.slacks[kind] = block
+        self.rows_of[kind] = local_rows
+        self.lp.extend_rows(rows_block.name, local_rows, block.cols, sign)
+
+    def _scope_volumes(self) -> np.ndarray:
+        """Contracted volume (share basis) that could flow in each rule scope: a contract's
+        volume counts once, whichever of its routes it takes."""
+        inputs = self.inputs
+        table = inputs.rules
+        flows = inputs.flows
+        sm = table.scope_members
+        pairs = pd.DataFrame(
+            {
+                "scope": sm["scope"].to_numpy(),
+                "demand": flows["demand"].to_numpy()[sm["flow"].to_numpy()],
+                "w": flows["weight"].to_numpy()[sm["flow"].to_numpy()],
+            }
+        ).drop_duplicates(["scope", "demand"])
+        volume = inputs.demand["volume"].to_numpy(dtype=float)[pairs["demand"].to_numpy()]
+        return np.bincount(
+            pairs["scope"].to_numpy(),
+            weights=pairs["w"].to_numpy() * volume,
+            minlength=len(table.scopes),
         )
-    return pd.DataFrame(_report(m, inputs, cap_keys, hard), columns=COLUMNS)
+
+    def solve(self, allowed: tuple[str, ...], options: SolveOptions) -> np.ndarray | None:
+        """Slack values of the least change using only the `allowed` kinds (None: none)."""
+        for kind, block in self.slacks.items():
+            upper = INF if kind in allowed else 0.0
+            self.model.change_col_bounds(
+                block.cols, np.zeros(len(block)), np.full(len(block), upper)
+            )
+        result = self.model.run(options)
+        if not result.has_solution:
+            return None
+        return self.model.values()
 
 
-def _scope_volumes(inputs: Inputs) -> dict[tuple, float]:
-    """Contracted volume (share basis) that could flow in each rule scope."""
-    flows = inputs.flows
-    demand = inputs.demand
-    weight = flows["weight"].to_numpy() * demand["volume"].to_numpy()[flows["demand"].to_numpy()]
-    scopes = list(dict.fromkeys(inputs.rule_rows["scope"]))
-    members = scope_members(flows, scopes)
-    out = {}
-    for scope in scopes:
-        idx = members[scope]
-        # a contract's volume counts once, whichever of its routes it takes
-        first = flows.iloc[idx].drop_duplicates("demand").index if len(idx) else []
-        out[scope] = float(weight[first].sum()) if len(first) else 0.0
-    return out
-
-
-def _report(m, inputs: Inputs, cap_keys, hard) -> list[dict]:
-    out = []
-    demand = inputs.demand
-    for d, var in m.contract_gap.items():
-        gap = var.value or 0.0
-        if gap > EPS * max(1.0, demand.at[d, "volume"]):
+def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
+    inputs, lp = elastic.inputs, elastic.lp
+    out: list[dict] = []
+    name = OPTION[option]
+    if "contract" in elastic.slacks:
+        block = elastic.slacks["contract"]
+        gaps = x[block.start : block.stop]
+        demand = inputs.demand
+        for d in np.flatnonzero(gaps > EPS * np.maximum(1.0, demand["volume"].to_numpy())):
             rec = demand.loc[d]
-            can = rec["volume"] - gap
+            can = rec["volume"] - gaps[d]
             unit = inputs.commodities.at[rec["commodity"], "unit"] or ""
             out.append(
                 {
+                    "option": name,
                     "kind": "contract",
                     "target": rec["contract"],
                     "period": rec["period"],
@@ -181,13 +208,17 @@ def _report(m, inputs: Inputs, cap_keys, hard) -> list[dict]:
                     "cell": inputs.cell_of("Contracts", "volume", int(rec["_row"])),
                 }
             )
-    for key in cap_keys:
-        gap = m.capacity_gap[key].value or 0.0
-        if gap > EPS:
-            kind, ident, period = key
-            current = float(m.capacity_limit[key].ub)
+    if "capacity" in elastic.slacks:
+        block = elastic.slacks["capacity"]
+        gaps = x[block.start : block.stop]
+        cap = inputs.capacity
+        for i in np.flatnonzero(gaps > EPS):
+            kind, ident, period = cap.at[i, "type"], cap.at[i, "id"], cap.at[i, "period"]
+            current = float(cap.at[i, "capacity"])
+            gap = float(gaps[i])
             out.append(
                 {
+                    "option": name,
                     "kind": "capacity",
                     "target": f"{kind} {ident}",
                     "period": period,
@@ -198,35 +229,146 @@ def _report(m, inputs: Inputs, cap_keys, hard) -> list[dict]:
                     "cell": capacity_cell(inputs, kind, ident, period),
                 }
             )
-    for key, r in hard:
-        gap = m.rule_gap[key].value or 0.0
-        if gap <= EPS:
-            continue
-        share = r["bound"] in SHARE_BOUNDS
-        scope = ", ".join(f"{c} {r[c]}" for c in SCOPE_COLUMNS if r[c] != "ALL")
-        if share:
-            total = m.scope_total[r["scope"]].value or 0.0
-            through = sum(pyo.value(v) * c for v, c in _through_terms(m, inputs, r))
-            needed = through / total if total > EPS else r["limit"]
-        else:
-            needed = r["limit"] + gap if r["bound"].startswith("max") else r["limit"] - gap
-        verb = "raise" if r["bound"].startswith("max") else "lower"
-        name = "cap" if r["bound"] == "max_share" else r["bound"].replace("_", " ")
-        out.append(
-            {
-                "kind": "rule",
-                "target": f"{r['rule']}: {r['value']}",
-                "period": r["period"],
-                "current": r["limit"],
-                "needed": needed,
-                "change": f"{verb} the {r['value']} {name} ({r['rule']}) for {scope} from "
-                f"{_fmt(r['limit'], share)} to {_fmt(needed, share)}",
-                "cell": rule_cell(inputs, r["rule"], r["bound"]),
-            }
-        )
+    if "rule" in elastic.slacks:
+        block = elastic.slacks["rule"]
+        gaps = x[block.start : block.stop]
+        table = inputs.rules
+        rows = table.rows
+        flow = lp.columns["flow"]
+        fx = x[flow.start : flow.stop]
+        wx = inputs.flows["weight"].to_numpy() * fx
+        through = table.through(wx)
+        totals = table.scope_sums(wx)
+        for k in np.flatnonzero(gaps > EPS):
+            i = elastic.rule_rows[k]
+            r = rows.iloc[i]
+            share = r["bound"] in SHARE_BOUNDS
+            if share:
+                total = totals[int(r["scope"])]
+                needed = through[i] / total if total > EPS else r["limit"]
+            else:
+                needed = (
+                    r["limit"] + gaps[k] if r["bound"].startswith("max") else r["limit"] - gaps[k]
+                )
+            scope = ", ".join(f"{c} {r[c]}" for c in SCOPE_COLUMNS if r[c] != "ALL")
+            verb = "raise" if r["bound"].startswith("max") else "lower"
+            what = "cap" if r["bound"] == "max_share" else r["bound"].replace("_", " ")
+            out.append(
+                {
+                    "option": name,
+                    "kind": "rule",
+                    "target": f"{r['rule']}: {r['value']}",
+                    "period": r["period"],
+                    "current": float(r["limit"]),
+                    "needed": float(needed),
+                    "change": f"{verb} the {r['value']} {what} ({r['rule']}) for {scope} from "
+                    f"{_fmt(r['limit'], share)} to {_fmt(needed, share)}",
+                    "cell": rule_cell(inputs, r["rule"], r["bound"]),
+                }
+            )
     return out
 
 
-def _through_terms(m, inputs: Inputs, r: dict):
-    weight = inputs.flows["weight"].to_numpy()
-    return [(m.flow_list[i], weight[i]) for i in r["through"]]
+def _cannot(option: str, kind: str) -> dict:
+    words = {"rule": "rules", "capacity": "capacities", "contract": "contract volumes"}[kind]
+    return {
+        "option": OPTION[option],
+        "kind": "note",
+        "target": "",
+        "period": "",
+        "current": None,
+        "needed": None,
+        "change": f"changing {words} alone cannot make a plan possible",
+        "cell": "",
+    }
+
+
+def tightest_cap(inputs: Inputs, options: SolveOptions) -> float | None:
+    """The tightest default cap (to 1/CAP_GRID) with which a plan exists; None if even a
+    lifted cap (1) leaves none."""
+    plan = Plan(inputs, options)
+    if not _feasible(plan, 1.0, options):
+        return None
+    current = inputs.settings.get("default_max_transit_share")
+    bad = math.floor(float(current) * CAP_GRID + 1e-9) if current is not None else 0
+    good = CAP_GRID
+    while good - bad > 1:
+        mid = (good + bad) // 2
+        if _feasible(plan, mid / CAP_GRID, options):
+            good = mid
+        else:
+            bad = mid
+    return good / CAP_GRID
+
+
+def _feasible(plan, cap: float, options: SolveOptions) -> bool:
+    plan.set_cap(cap)
+    return plan.solve(options, duals=False).has_solution
+
+
+def diagnose(inputs: Inputs, options: SolveOptions | None = None) -> pd.DataFrame:
+    """The Diagnosis sheet of an infeasible workbook (see the module docstring)."""
+    opts = options or SolveOptions()
+    options = SolveOptions(time_limit=opts.time_limit, highs_options=dict(opts.highs_options))
+    rows: list[dict] = []
+    for w in inputs.warnings:
+        if getattr(w, "code", "") == "unit-slip" or "unit slip" in w.message:
+            rows.append(
+                {
+                    "option": "unit slip",
+                    "kind": "note",
+                    "target": str(w.value) if w.value is not None else "",
+                    "period": "",
+                    "current": None,
+                    "needed": None,
+                    "change": w.message,
+                    "cell": w.where if w.cell else "",
+                }
+            )
+    elastic = Elastic(inputs)
+    x = elastic.solve(tuple(elastic.slacks), options)
+    if x is None:
+        rows.append(
+            {
+                "option": OPTION["all"],
+                "kind": "error",
+                "target": "",
+                "period": "",
+                "current": None,
+                "needed": None,
+                "change": "the diagnosis LP found no least change",
+                "cell": "",
+            }
+        )
+        return pd.DataFrame(rows, columns=COLUMNS)
+    overall = _report(elastic, x, "all")
+    rows += overall
+    for kind in KINDS:
+        if kind not in elastic.slacks:
+            continue
+        only = elastic.solve((kind,), options)
+        rows += _report(elastic, only, kind) if only is not None else [_cannot(kind, kind)]
+    touched = any(
+        r["kind"] == "rule" and r["target"].startswith(f"{DEFAULT_CAP_RULE}:") for r in rows
+    )
+    if touched:
+        cap = tightest_cap(inputs, opts)
+        current = inputs.settings.get("default_max_transit_share")
+        cell = setting_cell(inputs, "default_max_transit_share")
+        if cap is None:
+            change = "no default cap makes a plan possible: even without it there is none"
+        else:
+            change = f"the tightest feasible cap is {cap:.1%}: edit {cell or 'the setting'}"
+        rows.append(
+            {
+                "option": "tightest cap",
+                "kind": "rule",
+                "target": "default_max_transit_share",
+                "period": "",
+                "current": current,
+                "needed": cap,
+                "change": change,
+                "cell": cell,
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -66,7 +66,7 @@ __all__ = [
     "flow_variable_count",
     "generate_frames",
     "main",
-    "run",
+    "run_generate",
     "write_workbook",
 ]
 
@@ -628,7 +628,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
+def run_generate(args: argparse.Namespace) -> int:
     """Generate and write the workbook described by parsed ``args``; return the exit code."""
     size = dict(SIZES[args.size]) if args.size else dict(routes=50, commodities=3, periods=4)
     for key in ("routes", "commodities", "periods"):
@@ -663,7 +663,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="corridor generate", description="Write a synthetic, feasible input workbook."
     )
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    return run_generate(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

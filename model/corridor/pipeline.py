@@ -1,7 +1,7 @@
-"""The fixed pipeline: read -> validate -> build -> solve -> extract -> write.
+"""The fixed pipeline: read -> check -> build -> solve -> extract -> write.
 
-`run` is what `corridor solve` does; each step is also a public function so an embedding
-program can stop anywhere, change the model, and go on.
+`run_workbook` is what `corridor solve` does. The embedding path has the same steps as public
+functions over a Pyomo model: `solve(model)` and `extract(model, inputs, result)`.
 """
 
 from __future__ import annotations
@@ -10,14 +10,20 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
-from . import results as results_mod
-from .build import build_model
 from .data import Inputs
+from .diagnose import diagnose
+from .highs import Solution, SolveOptions, SolveResult
 from .io.load import read_workbook
 from .io.write import write_results
-from .solve import SolveOptions, SolveResult, solve
+from .plan import Plan, options_for
+from .pyomo_view import block_duals, block_values, custom_rows, program_of, solve_model
+from .report import Results
+from .results import Extras, no_plan
+from .results import extract as extract_arrays
 
 log = logging.getLogger("corridor")
 
@@ -35,28 +41,17 @@ EXIT_CODES = {
 class Outcome:
     """A finished run: the tables, the solver's word, the exit code and the file written."""
 
-    results: results_mod.Results
+    results: Results
     result: SolveResult
     exit_code: int
     path: Path | None
-    model: pyo.ConcreteModel | None = None
     inputs: Inputs | None = None
+    plan: Plan | None = None
 
 
-def options_for(
-    inputs: Inputs,
-    time_limit: float | None = None,
-    gap: float | None = None,
-    verbose: bool = False,
-    highs_options: dict | None = None,
-) -> SolveOptions:
-    """Command-line values win over the workbook's Settings."""
-    return SolveOptions(
-        time_limit=float(time_limit if time_limit is not None else inputs.settings["time_limit"]),
-        mip_gap=float(gap if gap is not None else inputs.settings["mip_gap"]),
-        verbose=verbose,
-        highs_options=dict(highs_options or {}),
-    )
+def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveResult:
+    """Solve a Pyomo model (corridor's, as an embedder changed it) with HiGHS."""
+    return solve_model(model, options)
 
 
 def extract(
@@ -64,12 +59,64 @@ def extract(
     inputs: Inputs,
     result: SolveResult,
     options: SolveOptions | None = None,
-) -> results_mod.Results:
-    """Result tables of a solved model (Summary and Log only when there is no plan)."""
-    return results_mod.extract(model, inputs, result, options or SolveOptions())
+) -> Results:
+    """Result tables of a solved Pyomo model: corridor's blocks as from the arrays, plus the
+    embedder's own cost terms (by name, in Summary) and rows (the Custom rows sheet, with
+    their duals)."""
+    lp = program_of(model)
+    if lp is None:
+        raise ValueError("extract needs a model made by corridor.build_model")
+    if not result.has_solution:
+        return no_plan(inputs, result, options)
+    x = block_values(model, lp)
+    solution = Solution(result, x, block_duals(model, lp), duals_from="model")
+    own = set(lp.costs)
+    extras = Extras(
+        costs={
+            name: float(pyo.value(expr))
+            for name, expr in model.cost_terms.items()
+            if name not in own
+        }
+    )
+    objective = float(pyo.value(model.total_cost)) if hasattr(model, "total_cost") else 0.0
+    named = sum(float(pyo.value(e)) for e in model.cost_terms.values())
+    extras.other_cost = objective - named
+    extras.rows = _custom_rows(model, lp)
+    return extract_arrays(inputs, lp, solution, options, extras)
 
 
-def run(
+def _custom_rows(model: pyo.ConcreteModel, lp) -> pd.DataFrame | None:
+    rows = []
+    duals = getattr(model, "dual", None)
+    for con in custom_rows(model, lp):
+        for index, data in con.items():
+            body = pyo.value(data.body, exception=False)
+            rows.append(
+                {
+                    "row": con.local_name,
+                    "index": "" if index is None else str(index),
+                    "body": np.nan if body is None else float(body),
+                    "lower": np.nan if data.lb is None else float(pyo.value(data.lb)),
+                    "upper": np.nan if data.ub is None else float(pyo.value(data.ub)),
+                    "dual": float(duals.get(data, np.nan)) if duals is not None else np.nan,
+                }
+            )
+    return pd.DataFrame(rows) if rows else None
+
+
+def solve_workbook(inputs: Inputs, options: SolveOptions | None = None) -> Outcome:
+    """Solve prepared inputs: the plan's tables, with a Diagnosis sheet when no plan exists
+    (the least change that makes one possible, per kind of change)."""
+    options = options or options_for(inputs)
+    plan = Plan(inputs, options)
+    solution = plan.solve()
+    results = plan.results()
+    if solution.status == "infeasible":
+        results.sheets["Diagnosis"] = diagnose(inputs, options)
+    return Outcome(results, solution.result, EXIT_CODES.get(solution.status, 1), None, inputs, plan)
+
+
+def run_workbook(
     source: str | Path | Inputs,
     output: str | Path | None = None,
     *,
@@ -77,22 +124,20 @@ def run(
     gap: float | None = None,
     verbose: bool = False,
     highs_options: dict | None = None,
+    options: SolveOptions | None = None,
 ) -> Outcome:
-    """Solve a workbook (or prepared Inputs) and write the results workbook if `output`."""
+    """Read (or take) the inputs, solve, and write the results workbook if `output`."""
     inputs = source if isinstance(source, Inputs) else read_workbook(source)
     for warning in inputs.warnings:
         log.warning("%s", warning)
-    options = options_for(inputs, time_limit, gap, verbose, highs_options)
-    model = build_model(inputs)
-    result = solve(model, options)
-    if result.has_solution:
-        from .analysis.marginal import add_marginal_values
+    options = options or options_for(inputs, time_limit, gap, verbose, highs_options)
+    outcome = solve_workbook(inputs, options)
+    if output is not None:
+        outcome.path = write_results(outcome.results, output)
+    return outcome
 
-        add_marginal_values(model, result, options)
-    res = extract(model, inputs, result, options)
-    if result.status == "infeasible":
-        from .diagnose import diagnose
 
-        res.sheets["Diagnosis"] = diagnose(inputs, options)
-    path = write_results(res, output) if output is not None else None
-    return Outcome(res, result, EXIT_CODES.get(result.status, 1), path, model, inputs)
+# `corridor.run`: the name the README and earlier versions use
+run = run_workbook
+
+__all__ = ["EXIT_CODES", "Outcome", "extract", "run", "run_workbook", "solve", "solve_workbook"]

@@ -6,9 +6,39 @@ into a workbook; `Results.to_dict` serves the JSON output. Nothing here solves o
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+
+SCHEMA_VERSION = "1.2"  # the workbook and JSON contract (docs/workbook.md)
+
+
+def plain(value: object) -> object:
+    """A value JSON can hold: NaN and infinities as None, numpy scalars as Python ones."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """A DataFrame as a list of JSON-safe records."""
+    columns = [str(c) for c in frame.columns]
+    return [
+        {c: plain(v) for c, v in zip(columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
 
 
 @dataclass
@@ -77,6 +107,21 @@ class Results:
 
     def __contains__(self, sheet: str) -> bool:
         return sheet in self.sheets
+
+    def to_dict(self) -> dict[str, object]:
+        """Everything as plain data (NaN as None), with the schema version."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "status": self.status,
+            "currency": self.currency,
+            "summary": {k: plain(v) for k, v in self.summary.items()},
+            "units": dict(self.units),
+            "sheets": {name: frame_records(frame) for name, frame in self.sheets.items()},
+        }
+
+    def to_json(self, **kwargs) -> str:
+        """`to_dict` as JSON text (strict: no NaN)."""
+        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
 
     def summary_frame(self) -> pd.DataFrame:
         """The Summary sheet: item, value, unit."""

@@ -1,62 +1,53 @@
-"""Solved model -> result tables (the sheets of the spec's section 4), as DataFrames."""
+"""A solved program -> result tables (the sheets of the spec's section 4), from arrays.
+
+`extract(inputs, lp, solution, options)` reads the solution by block name and planner key:
+``x`` of the ``flow`` block gives Flows, Contracts, Exposure, Capacity, Routes; the rule
+table gives Rules; the row duals give the marginal values. No figure adds different
+commodities' units: Summary has one contracted / delivered / shortfall row per commodity in
+its unit, and money totals (at ``value_per_unit``) only where every commodity has a value.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from importlib.metadata import PackageNotFoundError, version
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
-from .analysis.marginal import capacity_values, rule_values
-from .data import Inputs
-from .report import Results
-from .rules import SCOPE_COLUMNS, route_values
+from . import __version__
+from .data import Inputs, expansions_in_effect
+from .highs import Solution, SolveOptions, SolveResult, highs_version
+from .lp import LinearProgram
+from .marginal import capacity_values, rule_values
+from .report import Block, ChartSpec, Dashboard, Results
+from .rules import SCOPE_COLUMNS, SHARE_BOUNDS, FlowCodes
 from .schema import COST_COMPONENTS, RESULT_SHEETS, SUMMARY_FORMATS
-from .solve import SolveOptions, SolveResult, highs_version
 
 FLOW_EPS = 1e-9
 EXPOSURE_MEASURES = ("transit_country", "chokepoint", "corridor")
+SOURCING_MEASURES = ("origin_country", "supplier")
+SCOPE_KEYS = ["destination", "commodity", "period"]
+AMBER_POINTS = 0.05
 
 
-def corridor_version() -> str:
-    try:
-        return version("corridor")
-    except PackageNotFoundError:
-        return "unknown"
+@dataclass
+class Extras:
+    """What an embedder's Pyomo model adds beyond the program: cost terms by name (their
+    values), rows (the Custom rows sheet), and objective terms outside `cost_terms`."""
 
-
-def _values(variables) -> np.ndarray:
-    return np.array([0.0 if v.value is None else v.value for v in variables], dtype=float)
-
-
-def _var_values(m: pyo.ConcreteModel, name: str) -> dict:
-    component = getattr(m, name, None)
-    if component is None:
-        return {}
-    return {k: (0.0 if v.value is None else float(v.value)) for k, v in component.items()}
+    costs: dict[str, float] = field(default_factory=dict)
+    rows: pd.DataFrame | None = None
+    other_cost: float = 0.0
 
 
 def _frame(sheet: str, rows) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.name for c in RESULT_SHEETS[sheet]])
 
 
-def summary_units(summary: dict[str, object], currency: str) -> dict[str, str]:
-    """The unit shown beside each Summary item (the currency for money)."""
-    units = {}
-    for item in summary:
-        unit = SUMMARY_FORMATS.get(item, ("", ""))[1]
-        units[item] = currency if unit == "currency" else unit
-    return units
-
-
 def base_summary(
-    inputs: Inputs | None,
-    result: SolveResult | None,
-    options: SolveOptions,
-    status: str | None = None,
+    inputs: Inputs | None, result: SolveResult | None, status: str | None = None
 ) -> dict[str, object]:
     """The Summary items that exist with or without a plan."""
     summary: dict[str, object] = {
@@ -72,7 +63,7 @@ def base_summary(
         {
             "input_file": Path(inputs.source).name if inputs and inputs.source else "",
             "input_sha256": inputs.sha256 if inputs else "",
-            "corridor_version": corridor_version(),
+            "corridor_version": __version__,
             "highs_version": highs_version(),
             "time_of_run": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         }
@@ -80,50 +71,121 @@ def base_summary(
     return summary
 
 
-def extract(
-    m: pyo.ConcreteModel, inputs: Inputs, result: SolveResult, options: SolveOptions
-) -> Results:
-    """Every result table for a solved model (a model without a plan gets Summary and Log)."""
-    summary = base_summary(inputs, result, options)
-    currency = str(inputs.settings["currency"])
+def summary_units(summary: dict[str, object], currency: str, units: dict[str, str]) -> dict:
+    """The unit shown beside each Summary item (the currency for money)."""
+    out = {}
+    for item in summary:
+        if item in units:
+            out[item] = units[item]
+            continue
+        unit = SUMMARY_FORMATS.get(item, ("", ""))[1]
+        out[item] = currency if unit == "currency" else unit
+    return out
+
+
+def _results(inputs: Inputs | None, summary: dict, options: SolveOptions) -> Results:
+    currency = str(inputs.settings["currency"]) if inputs else "USD"
+    report = inputs.settings.get("report_currency") if inputs else None
+    rate = inputs.settings.get("exchange_rate") if inputs else None
     res = Results(
         summary,
         currency=currency,
+        report_currency=report if report and rate else None,
+        exchange_rate=float(rate) if report and rate else None,
         input_file=str(summary["input_file"]),
         time_of_run=str(summary["time_of_run"]),
     )
-    if result.has_solution:
-        x = _values(m.flow_list)
-        x[np.abs(x) < FLOW_EPS] = 0.0
-        flows = inputs.flows.assign(x=x)
-        res.sheets["Flows"] = flows_sheet(flows, inputs)
-        res.sheets["Contracts"], shortfall = contracts_sheet(m, flows, inputs)
-        res.sheets["Exposure"] = exposure_sheet(flows, inputs)
-        res.sheets["Rules"] = rules_sheet(m, flows, inputs)
-        res.sheets["Capacity"] = capacity_sheet(m, flows, inputs)
-        res.sheets["Routes"] = routes_sheet(m, flows, inputs)
-        if not inputs.expansions.empty:
-            res.sheets["Expansions"] = expansions_sheet(m, inputs, res.sheets["Capacity"])
-        costs = cost_components(m, flows, inputs)
-        summary.update(costs)
-        cu = inputs.commodities["capacity_use"]
-        demand = inputs.demand
-        contracted = float((demand["volume"] * demand["commodity"].map(cu)).sum())
-        short_cu = float((shortfall * demand["commodity"].map(cu).to_numpy()).sum())
-        summary.update(
-            {"contracted": contracted, "delivered": contracted - short_cu, "shortfall": short_cu}
-        )
-    res.sheets["Log"] = log_sheet(inputs, options)
-    res.units = summary_units(summary, currency)
     return res
+
+
+def extract(
+    inputs: Inputs,
+    lp: LinearProgram,
+    solution: Solution,
+    options: SolveOptions | None = None,
+    extras: Extras | None = None,
+) -> Results:
+    """Every result table of a solved program (Summary and Log only when there is no plan)."""
+    options = options or SolveOptions()
+    extras = extras or Extras()
+    result = solution.result
+    summary = base_summary(inputs, result)
+    res = _results(inputs, summary, options)
+    per_commodity_units: dict[str, str] = {}
+    if solution.has_solution and solution.x is not None:
+        x = solution.x
+        flow_x = x[lp.columns["flow"].start : lp.columns["flow"].stop].copy()
+        flow_x[np.abs(flow_x) < FLOW_EPS] = 0.0
+        flows = inputs.flows.assign(x=flow_x)
+        codes = FlowCodes(inputs.flows, inputs.routes)
+        res.sheets["Flows"] = flows_sheet(flows, inputs)
+        res.sheets["Contracts"] = contracts_sheet(lp, x, flows, inputs)
+        res.sheets["Exposure"] = exposure_sheet(flows, inputs, codes)
+        rules = rules_sheet(lp, x, solution.row_dual, flows, inputs)
+        res.sheets["Rules"] = rules
+        capacity = capacity_sheet(lp, x, solution.row_dual, flows, inputs)
+        res.sheets["Capacity"] = capacity
+        res.sheets["Routes"] = routes_sheet(lp, x, flows, inputs)
+        if not inputs.expansions.empty:
+            res.sheets["Expansions"] = expansions_sheet(lp, x, inputs, capacity)
+        res.sheets["Exposure matrix"] = exposure_matrix(res.sheets["Exposure"], rules, inputs)
+        if extras.rows is not None and len(extras.rows):
+            res.sheets["Custom rows"] = extras.rows
+        costs = lp.cost_values(x)
+        summary.update({c: float(costs.get(c, 0.0)) for c in COST_COMPONENTS})
+        for name, value in extras.costs.items():
+            summary[name] = float(value)
+        if abs(extras.other_cost) > 1e-6 * max(1.0, abs(result.objective or 0.0)):
+            summary["other_cost"] = float(extras.other_cost)
+        per_commodity_units = _volumes(summary, res.sheets["Contracts"], inputs)
+        res.dashboard = dashboard(res, inputs)
+    res.sheets["Log"] = log_sheet(inputs, options, extras)
+    _move_meta_last(summary)
+    res.units = summary_units(summary, res.currency, per_commodity_units)
+    return res
+
+
+def _move_meta_last(summary: dict) -> None:
+    """Per-commodity and embedder rows sit before the file and version items."""
+    for item in ("input_file", "input_sha256", "corridor_version", "highs_version", "time_of_run"):
+        summary[item] = summary.pop(item)
+
+
+def _volumes(summary: dict, contracts: pd.DataFrame, inputs: Inputs) -> dict[str, str]:
+    """Contracted, delivered and shortfall: money where every commodity has a value, and one
+    row per commodity in its own unit. Returns the units of the per-commodity rows."""
+    com = inputs.commodities
+    per = contracts.groupby("commodity", sort=False)[["volume", "delivered", "shortfall"]].sum()
+    per = per.reindex([k for k in com.index if k in per.index])
+    vpu = com["value_per_unit"].reindex(per.index).astype(float)
+    if len(per) and (vpu > 0).all():
+        for item, column in (
+            ("contracted", "volume"),
+            ("delivered", "delivered"),
+            ("shortfall", "shortfall"),
+        ):
+            summary[item] = float((per[column] * vpu).sum())
+    units = {}
+    for item, column in (
+        ("contracted", "volume"),
+        ("delivered", "delivered"),
+        ("shortfall", "shortfall"),
+    ):
+        for k, value in per[column].items():
+            summary[f"{item}:{k}"] = float(value)
+            units[f"{item}:{k}"] = str(com.at[k, "unit"] or "")
+    return units
 
 
 def flows_sheet(flows: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     used = flows[flows["x"] > FLOW_EPS]
     routes = inputs.routes
+    offer = used["offer"] if "offer" in used else pd.Series(None, index=used.index, dtype=object)
+    price = used["price"] if "price" in used else pd.Series(np.nan, index=used.index)
+    is_offer = offer.notna()
     return pd.DataFrame(
         {
-            "contract": used["contract"],
+            "contract": used["contract"].where(~is_offer, None),
             "period": used["period"],
             "commodity": used["commodity"],
             "origin": used["origin"],
@@ -134,75 +196,92 @@ def flows_sheet(flows: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
             "volume": used["x"],
             "unit_cost": used["unit_cost"],
             "cost": used["x"] * used["unit_cost"],
-            "offer": None,
-            "price": np.nan,
+            "offer": offer,
+            "price": price.where(is_offer, np.nan),
             "days": used["route"].map(routes["days"]),
         }
     ).reset_index(drop=True)
 
 
+def _block_values(lp: LinearProgram, x: np.ndarray, name: str) -> np.ndarray:
+    block = lp.columns.get(name)
+    return x[block.start : block.stop] if block is not None else np.zeros(0)
+
+
 def contracts_sheet(
-    m: pyo.ConcreteModel, flows: pd.DataFrame, inputs: Inputs
-) -> tuple[pd.DataFrame, np.ndarray]:
+    lp: LinearProgram, x: np.ndarray, flows: pd.DataFrame, inputs: Inputs
+) -> pd.DataFrame:
     demand = inputs.demand
-    delivered = flows.groupby("demand")["x"].sum().reindex(range(len(demand)), fill_value=0.0)
-    short_var = _var_values(m, "shortfall")
-    shortfall = np.array(
-        [
-            short_var.get((c, t), 0.0)
-            for c, t in zip(demand["contract"], demand["period"], strict=True)
-        ]
-    )
+    n = len(demand)
+    of = flows["demand"].to_numpy()
+    delivered = np.bincount(of, weights=flows["x"].to_numpy(), minlength=n)
+    shortfall = np.zeros(n)
+    penalty = np.zeros(n)
+    short = lp.columns.get("shortfall")
+    if short is not None and len(short):
+        delivery = lp.rows["delivery"]
+        rows = delivery.locate(short.keys) - delivery.start
+        shortfall[rows] = x[short.start : short.stop]
+        penalty[rows] = lp.cost_vector(["shortfall_cost"])[short.start : short.stop]
     used = flows[flows["x"] > FLOW_EPS].groupby("demand")["route"].agg(", ".join)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "contract": demand["contract"],
             "period": demand["period"],
             "commodity": demand["commodity"],
             "volume": demand["volume"],
-            "delivered": delivered.to_numpy(),
+            "delivered": delivered,
             "shortfall": shortfall,
-            "shortfall_cost": shortfall * demand["penalty"].fillna(0.0).to_numpy(),
-            "routes_used": used.reindex(range(len(demand)), fill_value="").to_numpy(),
+            "shortfall_cost": shortfall * penalty,
+            "routes_used": used.reindex(range(n), fill_value="").to_numpy(),
         }
     )
-    return frame, shortfall
 
 
-def exposure_sheet(flows: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
-    """Share of each transit country, chokepoint and corridor per destination x commodity x
-    period, and the Herfindahl index of the transit-country shares."""
-    keys = ["destination", "commodity", "period"]
-    flows = flows.assign(w=flows["weight"] * flows["x"])
-    totals = flows.groupby(keys, sort=False)["w"].sum()
+def exposure_sheet(flows: pd.DataFrame, inputs: Inputs, codes: FlowCodes) -> pd.DataFrame:
+    """Share of each transit country, chokepoint and corridor (and origin country and
+    supplier where the workbook has sourcing) per destination x commodity x period, and
+    the Herfindahl index of the corridor shares."""
+    wx = flows["weight"].to_numpy() * flows["x"].to_numpy()
+    scope_codes, scope_keys = pd.MultiIndex.from_frame(flows[SCOPE_KEYS]).factorize()
+    scope_keys = scope_keys.to_frame(index=False, name=SCOPE_KEYS)
+    totals = np.bincount(scope_codes, weights=wx, minlength=len(scope_keys))
+    measures = list(EXPOSURE_MEASURES)
+    if "offer" in flows and flows["offer"].notna().any():
+        measures += list(SOURCING_MEASURES)
     parts = []
-    for measure in EXPOSURE_MEASURES:
-        values = route_values(inputs.routes, measure)
-        through = (
-            flows[[*keys, "route", "w"]]
-            .merge(values, on="route")
-            .groupby([*keys, "value"], sort=False)["w"]
-            .sum()
-            .reset_index(name="flow_through")
-        )
-        through.insert(3, "measure", measure)
+    for measure in measures:
+        flow, value = codes.values(measure)
+        if len(flow) == 0:
+            continue
+        frame = pd.DataFrame({"scope": scope_codes[flow], "value": value, "w": wx[flow]})
+        through = frame.groupby(["scope", "value"], sort=False)["w"].sum().reset_index()
+        through["measure"] = measure
         parts.append(through)
+    if not parts:
+        return _frame("Exposure", [])
     frame = pd.concat(parts, ignore_index=True)
-    frame["total"] = frame.set_index(keys).index.map(totals).to_numpy()
-    frame["share"] = np.where(
-        frame["total"] > 0, frame["flow_through"] / frame["total"].where(frame["total"] > 0, 1), 0.0
+    frame = frame.rename(columns={"w": "flow_through"})
+    frame["total"] = totals[frame["scope"].to_numpy()]
+    tot = frame["total"].to_numpy()
+    frame["share"] = np.divide(
+        frame["flow_through"].to_numpy(), tot, out=np.zeros(len(frame)), where=tot > 0
     )
-    transit = frame[frame["measure"] == "transit_country"]
+    corridor = frame[frame["measure"] == "corridor"]
     hhi = (
-        transit.groupby(keys, sort=False)
-        .agg(share=("share", lambda s: float((s**2).sum())), total=("total", "first"))
+        corridor.assign(sq=corridor["share"] ** 2)
+        .groupby("scope", sort=False)
+        .agg(share=("sq", "sum"), total=("total", "first"))
         .reset_index()
     )
-    hhi["measure"], hhi["value"], hhi["flow_through"] = "hhi", "", np.nan
+    hhi = hhi[hhi["total"] > 0]  # a scope with no delivery has no concentration
+    hhi["measure"], hhi["value"], hhi["flow_through"] = "hhi_corridor", "", np.nan
     frame = pd.concat([frame, hhi], ignore_index=True)
-    order = {p: i for i, p in enumerate(inputs.periods)}
+    for c in SCOPE_KEYS:
+        frame[c] = scope_keys[c].to_numpy()[frame["scope"].to_numpy()]
+    order = inputs.period_index
     frame["_t"] = frame["period"].map(order)
-    frame["_m"] = frame["measure"].map({m: i for i, m in enumerate((*EXPOSURE_MEASURES, "hhi"))})
+    frame["_m"] = frame["measure"].map({m: i for i, m in enumerate((*measures, "hhi_corridor"))})
     frame = frame.sort_values(
         ["destination", "commodity", "_t", "_m", "share"],
         ascending=[True, True, True, True, False],
@@ -211,60 +290,68 @@ def exposure_sheet(flows: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     return frame[[c.name for c in RESULT_SHEETS["Exposure"]]].reset_index(drop=True)
 
 
-def _binding(lhs: float, rhs: float) -> str:
-    return "yes" if abs(lhs - rhs) <= 1e-6 * max(1.0, abs(rhs)) else "no"
+def _binding(lhs: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    return np.where(np.abs(lhs - rhs) <= 1e-6 * np.maximum(1.0, np.abs(rhs)), "yes", "no")
 
 
-def rules_sheet(m: pyo.ConcreteModel, flows: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
-    rows = inputs.rule_rows
-    if rows is None or rows.empty:
+def rules_sheet(
+    lp: LinearProgram,
+    x: np.ndarray,
+    row_dual: np.ndarray | None,
+    flows: pd.DataFrame,
+    inputs: Inputs,
+) -> pd.DataFrame:
+    table = inputs.rules
+    if table.empty:
         return _frame("Rules", [])
-    from .features.limits import SHARE_BOUNDS, row_key
-    from .rules import scope_members
-
-    wx = (flows["weight"] * flows["x"]).to_numpy()
-    cx = (flows["capacity_use"] * flows["x"]).to_numpy()
-    members = scope_members(flows, list(dict.fromkeys(rows["scope"])))
-    violation = _var_values(m, "rule_violation")
-    records = rows.to_dict("records")
-    marginal = rule_values(m, [row_key(r) for r in records])
-    out = []
-    for r, saving in zip(records, marginal, strict=True):
-        share = r["bound"] in SHARE_BOUNDS
-        idx = r["through"]
-        through = float((wx if share else cx)[idx].sum())
-        total = float(wx[members[r["scope"]]].sum())
-        ratio = through / total if total > 0 else None
-        rhs = r["limit"] * total if share else r["limit"]
-        out.append(
-            {
-                **{c: r[c] for c in ("rule", *SCOPE_COLUMNS, "value", "bound", "limit")},
-                "through": through,
-                "total": total,
-                "share": ratio,
-                "binding": _binding(through, rhs),
-                "violation": violation.get(row_key(r), 0.0),
-                "marginal_value": saving,
-            }
-        )
-    return _frame("Rules", out)
+    rows = table.rows
+    wx = flows["weight"].to_numpy() * flows["x"].to_numpy()
+    cx = flows["capacity_use"].to_numpy() * flows["x"].to_numpy()
+    share = np.isin(rows["bound"].to_numpy(dtype=object), SHARE_BOUNDS)
+    through = np.where(share, table.through(wx), table.through(cx))
+    scope_totals = table.scope_sums(wx)
+    total = scope_totals[rows["scope"].to_numpy(dtype=np.int64)]
+    limit = rows["limit"].to_numpy(dtype=float)
+    ratio = np.divide(through, total, out=np.full(len(rows), np.nan), where=total > 0)
+    rhs = np.where(share, limit * total, limit)
+    violation = np.zeros(len(rows))
+    soft = np.flatnonzero(rows["penalty"].notna().to_numpy())
+    violation[soft] = _block_values(lp, x, "rule_violation")
+    out = rows[["rule", *SCOPE_COLUMNS, "value", "bound", "limit"]].copy()
+    out["through"] = through
+    out["total"] = total
+    out["share"] = ratio
+    out["binding"] = _binding(through, rhs)
+    out["violation"] = violation
+    out["marginal_value"] = rule_values(lp, rows, row_dual, scope_totals)
+    return out[[c.name for c in RESULT_SHEETS["Rules"]]].reset_index(drop=True)
 
 
-def capacity_sheet(m: pyo.ConcreteModel, flows: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+def capacity_in_effect(lp: LinearProgram, x: np.ndarray, inputs: Inputs) -> np.ndarray:
+    """Capacity of each capacity row: base (or replaced) plus the expansions built."""
+    cap = inputs.capacity
+    capacity = cap["capacity"].to_numpy(dtype=float).copy()
+    build = _block_values(lp, x, "build")
+    if len(build):
+        hits = expansions_in_effect(inputs, cap)
+        added = hits["added"].to_numpy() * build[hits["expansion"].to_numpy()]
+        capacity += np.bincount(hits["row"].to_numpy(), weights=added, minlength=len(cap))
+    return capacity
+
+
+def capacity_sheet(
+    lp: LinearProgram,
+    x: np.ndarray,
+    row_dual: np.ndarray | None,
+    flows: pd.DataFrame,
+    inputs: Inputs,
+) -> pd.DataFrame:
     cap, usage = inputs.capacity, inputs.usage
     if cap.empty:
         return _frame("Capacity", [])
     load = usage["coef"].to_numpy() * flows["x"].to_numpy()[usage["flow"].to_numpy()]
     used = np.bincount(usage["cap_row"].to_numpy(), weights=load, minlength=len(cap))
-    build = _var_values(m, "build")
-    order = inputs.period_index
-    capacity = cap["capacity"].to_numpy().copy()
-    for i, (kind, ident, period) in enumerate(
-        zip(cap["type"], cap["id"], cap["period"], strict=True)
-    ):
-        for e, added, _, first in m.expansions_by_target.get((kind, ident), ()):
-            if first <= order[period]:
-                capacity[i] += added * build.get(e, 0.0)
+    capacity = capacity_in_effect(lp, x, inputs)
     util = np.divide(used, capacity, out=np.zeros_like(used), where=capacity > 0)
     return pd.DataFrame(
         {
@@ -274,41 +361,46 @@ def capacity_sheet(m: pyo.ConcreteModel, flows: pd.DataFrame, inputs: Inputs) ->
             "used": used,
             "capacity": capacity,
             "utilization": util,
-            "binding": [
-                "yes" if u >= c - 1e-6 * max(1.0, c) else "no"
-                for u, c in zip(used, capacity, strict=True)
-            ],
-            "marginal_value": capacity_values(
-                m, list(zip(cap["type"], cap["id"], cap["period"], strict=True))
-            ),
+            "binding": np.where(used >= capacity - 1e-6 * np.maximum(1.0, capacity), "yes", "no"),
+            "marginal_value": capacity_values(lp, row_dual),
         }
     )
 
 
-def routes_sheet(m: pyo.ConcreteModel, flows: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+def routes_sheet(
+    lp: LinearProgram, x: np.ndarray, flows: pd.DataFrame, inputs: Inputs
+) -> pd.DataFrame:
     routes = inputs.routes
     volume = (flows["x"] * flows["capacity_use"]).groupby(flows["route"]).sum()
-    volume = volume.reindex(routes.index, fill_value=0.0)
-    use = _var_values(m, "use_route")
-    ships = pd.Series(_var_values(m, "shipments"), dtype=float)
-    shipments = ships.groupby(level=0).sum() if len(ships) else pd.Series(dtype=float)
-    opened = np.array([use.get(r, 1.0 if v > FLOW_EPS else 0.0) > 0.5 for r, v in volume.items()])
+    volume = volume.reindex(routes.index, fill_value=0.0).to_numpy()
+    opened = np.zeros(len(routes))
+    use = lp.columns.get("use_route")
+    if use is not None and len(use):
+        pos = routes.index.get_indexer(use.keys["route"])
+        opened[pos] = x[use.start : use.stop]
+    shipments = np.zeros(len(routes))
+    ships = lp.columns.get("shipments")
+    if ships is not None and len(ships):
+        pos = routes.index.get_indexer(ships.keys["route"])
+        np.add.at(shipments, pos, x[ships.start : ships.stop])
+    used = (opened > 0.5) | (volume > FLOW_EPS)
     return pd.DataFrame(
         {
             "route": routes.index,
             "corridor": routes["corridor"].to_numpy(),
-            "used": np.where(opened | (volume.to_numpy() > FLOW_EPS), "yes", "no"),
-            "volume": volume.to_numpy(),
-            "shipments": shipments.reindex(routes.index, fill_value=0.0).to_numpy(),
-            "fixed_cost": routes["fixed_cost"].to_numpy()
-            * np.array([use.get(r, 0.0) for r in routes.index]),
+            "used": np.where(used, "yes", "no"),
+            "volume": volume,
+            "shipments": shipments,
+            "fixed_cost": routes["fixed_cost"].to_numpy() * (opened > 0.5),
         }
     )
 
 
-def expansions_sheet(m: pyo.ConcreteModel, inputs: Inputs, capacity: pd.DataFrame) -> pd.DataFrame:
+def expansions_sheet(
+    lp: LinearProgram, x: np.ndarray, inputs: Inputs, capacity: pd.DataFrame
+) -> pd.DataFrame:
     exp = inputs.expansions
-    build = _var_values(m, "build")
+    units = _block_values(lp, x, "build")
     base = inputs.capacity.set_index(["type", "id", "period"])["capacity"]
     used = capacity.set_index(["type", "id", "period"])["used"]
     above = []
@@ -321,7 +413,6 @@ def expansions_sheet(m: pyo.ConcreteModel, inputs: Inputs, capacity: pd.DataFram
             if key in base.index:
                 best = max(best, float(used[key] - base[key]))
         above.append(best)
-    units = np.array([build.get(e, 0.0) for e in exp.index])
     return pd.DataFrame(
         {
             "expansion": exp.index,
@@ -335,27 +426,195 @@ def expansions_sheet(m: pyo.ConcreteModel, inputs: Inputs, capacity: pd.DataFram
     )
 
 
-def cost_components(m: pyo.ConcreteModel, flows: pd.DataFrame, inputs: Inputs) -> dict[str, float]:
-    """Each cost term of the objective, recomputed from the solution's values."""
-    x = flows["x"].to_numpy()
-    costs = {
-        f"{name}_cost": float((flows[name].to_numpy() * x).sum())
-        for name in ("transport", "handling", "carrying", "carbon")
-    }
-    for term in ("fixed_cost", "lot_cost", "expansion_cost", "shortfall_cost", "violation_cost"):
-        expr = m.cost_terms.get(term)
-        costs[term] = float(pyo.value(expr)) if expr is not None else 0.0
-    return costs
+def _row_caps(rules: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """The general transit-country cap of each destination x commodity x period: the
+    smallest max_share of the rules that cap every transit country (value *), the default
+    cap among them; single-country rules (bans) stay in the Rules sheet."""
+    every = {"default_cap"} | set(
+        inputs.limits.loc[
+            (inputs.limits["measure"] == "transit_country") & (inputs.limits["value"] == "*"),
+            "rule",
+        ]
+    )
+    caps = rules[
+        rules["rule"].isin(every)
+        & (rules["bound"] == "max_share")
+        & (rules["origin"] == "ALL")
+        & (rules["contract"] == "ALL")
+    ]
+    if caps.empty:
+        return pd.DataFrame(columns=[*SCOPE_KEYS, "cap"])
+    return caps.groupby(SCOPE_KEYS, sort=False)["limit"].min().rename("cap").reset_index()
 
 
-def log_sheet(inputs: Inputs | None, options: SolveOptions) -> pd.DataFrame:
+def exposure_matrix(exposure: pd.DataFrame, rules: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """Rows destination x commodity x period, one column per transit country (its share),
+    and the row's general cap (see `_row_caps`)."""
+    transit = exposure[exposure["measure"] == "transit_country"]
+    if transit.empty:
+        return pd.DataFrame(columns=[*SCOPE_KEYS, "cap"])
+    wide = transit.pivot_table(
+        index=SCOPE_KEYS, columns="value", values="share", aggfunc="max", sort=False
+    )
+    countries = sorted(wide.columns)
+    wide = wide[countries].reset_index()
+    wide.columns.name = None
+    out = wide.merge(_row_caps(rules, inputs), on=SCOPE_KEYS, how="left")
+    order = inputs.period_index
+    out = out.assign(_t=out["period"].map(order)).sort_values(
+        ["destination", "commodity", "_t"], kind="stable"
+    )
+    return out[[*SCOPE_KEYS, "cap", *countries]].reset_index(drop=True)
+
+
+def dashboard(res: Results, inputs: Inputs) -> Dashboard:
+    """The one-page headline of a plan (spec section 8)."""
+    s = res.summary
+    gap = s.get("gap")
+    head = [
+        {"item": "status", "value": s["status"], "fmt": "text"},
+        {"item": "total cost", "value": s["objective"], "fmt": "money"},
+    ]
+    if gap:
+        head.append({"item": "gap", "value": gap, "fmt": "share"})
+    head += [
+        {"item": c.replace("_", " "), "value": s[c], "fmt": "money"}
+        for c in COST_COMPONENTS
+        if s.get(c)
+    ]
+    headline = pd.DataFrame(head)
+    contracts = res.sheets["Contracts"]
+    per = contracts.groupby("commodity", sort=False)[["volume", "delivered"]].sum()
+    units = inputs.commodities["unit"]
+    delivery = pd.DataFrame(
+        {
+            "commodity": per.index,
+            "unit": [units.get(k) or "" for k in per.index],
+            "contracted": per["volume"].to_numpy(),
+            "delivered": per["delivered"].to_numpy(),
+            "delivered_share": np.divide(
+                per["delivered"].to_numpy(),
+                per["volume"].to_numpy(),
+                out=np.zeros(len(per)),
+                where=per["volume"].to_numpy() > 0,
+            ),
+        }
+    )
+    exposure = res.sheets["Exposure"]
+    transit = exposure[exposure["measure"] == "transit_country"]
+    caps = _row_caps(res.sheets["Rules"], inputs)
+    top = []
+    for k in per.index:
+        rows = transit[transit["commodity"] == k]
+        if rows.empty:
+            top.append({"commodity": k, "country": "", "highest_share": 0.0, "cap": np.nan})
+            continue
+        best = rows.loc[rows["share"].idxmax()]
+        cap = caps[caps["commodity"] == k]["cap"]
+        top.append(
+            {
+                "commodity": k,
+                "country": best["value"],
+                "highest_share": float(best["share"]),
+                "cap": float(cap.min()) if len(cap) else np.nan,
+            }
+        )
+    exposure_block = pd.DataFrame(top, columns=["commodity", "country", "highest_share", "cap"])
+    binding = []
+    capacity = res.sheets["Capacity"]
+    if len(capacity):
+        best = capacity.sort_values("marginal_value", ascending=False, na_position="last")
+        for r in best.head(5).itertuples(index=False):
+            if not (r.marginal_value and r.marginal_value > 0):
+                continue
+            binding.append(
+                {
+                    "what": f"{r.type} {r.id}",
+                    "period": r.period,
+                    "marginal_value": r.marginal_value,
+                    "per": "capacity unit",
+                }
+            )
+    rules = res.sheets["Rules"]
+    if len(rules):
+        best = rules.sort_values("marginal_value", ascending=False, na_position="last")
+        for r in best.head(5).itertuples(index=False):
+            if not (r.marginal_value and r.marginal_value > 0):
+                continue
+            per_what = "point of share" if r.bound in SHARE_BOUNDS else "capacity unit"
+            binding.append(
+                {
+                    "what": f"{r.rule} {r.value} ({r.commodity}, {r.destination})",
+                    "period": r.period,
+                    "marginal_value": r.marginal_value,
+                    "per": per_what,
+                }
+            )
+    binding_block = pd.DataFrame(binding, columns=["what", "period", "marginal_value", "per"])
+    title = f"corridor plan: {res.input_file}" if res.input_file else "corridor plan"
+    return Dashboard(
+        title=title,
+        subtitle=f"{s['status']}, solved {res.time_of_run}",
+        blocks=[
+            Block(
+                "Plan",
+                headline[["item", "value"]],
+                {"item": "text", "value": "general"},
+            ),
+            Block(
+                "Delivered per commodity",
+                delivery,
+                {
+                    "commodity": "text",
+                    "unit": "text",
+                    "contracted": "number",
+                    "delivered": "number",
+                    "delivered_share": "share",
+                },
+            ),
+            Block(
+                "Highest transit-country share per commodity",
+                exposure_block,
+                {"commodity": "text", "country": "text", "highest_share": "share", "cap": "share"},
+            ),
+            Block(
+                "Most binding capacities and rules",
+                binding_block,
+                {"what": "text", "period": "text", "marginal_value": "money", "per": "text"},
+            ),
+        ],
+        charts=[
+            ChartSpec(
+                sheet="Dashboard",
+                block="Highest transit-country share per commodity",
+                kind="bar",
+                title="Highest transit-country share per commodity against its cap",
+                categories="commodity",
+                series=["highest_share", "cap"],
+                y_format="share",
+            )
+        ],
+    )
+
+
+def log_sheet(inputs: Inputs | None, options: SolveOptions, extras: Extras | None = None):
     rows = [
         {"level": "warning", "where": w.where, "message": str(w)}
         for w in (inputs.warnings if inputs else [])
     ]
+    if extras is not None and abs(extras.other_cost) > 0:
+        rows.append(
+            {
+                "level": "warning",
+                "where": "model",
+                "message": "the objective has terms outside cost_terms; Summary shows them as "
+                "other_cost (add a cost with model.cost_terms[name] = expression to name it)",
+            }
+        )
     settings = inputs.settings if inputs else {}
     for name, value in settings.items():
-        rows.append({"level": "info", "where": "Settings", "message": f"{name} = {value}"})
+        shown = ", ".join(value) if isinstance(value, tuple) else value
+        rows.append({"level": "info", "where": "Settings", "message": f"{name} = {shown}"})
     rows.append(
         {
             "level": "info",
@@ -366,3 +625,15 @@ def log_sheet(inputs: Inputs | None, options: SolveOptions) -> pd.DataFrame:
     for name, value in options.highs_options.items():
         rows.append({"level": "info", "where": "options", "message": f"HiGHS {name} = {value}"})
     return _frame("Log", rows)
+
+
+def no_plan(
+    inputs: Inputs | None, result: SolveResult, options: SolveOptions | None = None
+) -> Results:
+    """Summary and Log of a run without a plan (infeasible, stopped, error)."""
+    options = options or SolveOptions()
+    summary = base_summary(inputs, result)
+    res = _results(inputs, summary, options)
+    res.sheets["Log"] = log_sheet(inputs, options)
+    res.units = summary_units(summary, res.currency, {})
+    return res

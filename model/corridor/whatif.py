@@ -1,42 +1,58 @@
-"""What-if changes to a workbook, and the delivery-first solve that closures need.
+"""What-if plans: changes by planner name, the delivery-first solve, and the closure report.
 
-A change is applied to the typed input tables and the inputs are prepared again (with
-`what_if=True`), so every derived fact stays consistent and no rule is bypassed.
+A `Change` is one row of a Scenarios sheet (spec section 5) or one closure of the stress
+test. `apply_changes` makes it on a `Plan` built with ``closures=True`` (in place, no
+rebuild):
 
-Changes (spec section 5, `Scenarios` sheet):
-
-``close``           kind:id with kind country, chokepoint, corridor, node, leg or route:
-                    every route whose transit countries, chokepoints, corridor, nodes or
-                    legs include it is made inactive
-``scale_capacity``  node/leg/route:id or all, factor on base and period capacities
+``close``           kind:id of the closure vocabulary (closures.py)
+``scale_capacity``  node/leg/route:id or all, factor on capacity
 ``scale_cost``      leg/route:id or all, factor on transport cost
 ``scale_volume``    contract/commodity:id or all, factor on contracted volume
-``set_limit``       rule:name, new max_share (rule:default_cap sets the default transit cap)
+``set_limit``       rule:name, new max_share (rule:default_cap sets the default cap)
 
-With closures a contract may lose every route, so shortfall is always allowed (at the
-contract's penalty or one above every other cost) and `solve_delivery_first` first
-maximises delivery (capacity units), then minimises cost with delivery held there.
+A what-if plan is an emergency footing: every contract may fall short, at its penalty or
+``closure_penalty``. `solve_delivery_first` first maximises delivery (the sum over contract
+rows of the share delivered, so a small contract counts as much as a large one: a whole
+uranium contract is never traded for a sliver of oil), then minimises cost with that
+delivery held.
+
+`snapshot` keeps what a report needs of a solved plan (small enough to send back from a
+worker process); `closure_report` sets a snapshot against the base plan in the columns of
+spec section 5, one row per commodity and one ``ALL`` row that totals money only.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-import pyomo.environ as pyo
+import pandas as pd
+import scipy.sparse as sp
 
-from .build import build_model
-from .data import Inputs, prepare
-from .errors import Issues
-from .features.base import linear
-from .io.cells import Table
+from .closures import Closure, closed_flows, parse_closure
+from .highs import Solution, SolveOptions
+from .lp import INF
+from .plan import Plan
+from .results import flows_sheet
 from .rules import DEFAULT_CAP_RULE
-from .solve import SolveOptions, SolveResult, solve
 
-CLOSE_KINDS = ("country", "chokepoint", "corridor", "node", "leg", "route")
-CHANGES = ("close", "scale_capacity", "scale_cost", "scale_volume", "set_limit")
+CHANGES = ("close", "scale_capacity", "scale_cost", "scale_volume", "set_limit", "set_price")
 DELIVERY_SLACK = 1e-7  # relative room left on the maximal delivery in the cost phase
+SHORT = 1e-6  # a delivered share below 1 - SHORT is short
+ALL = "ALL"
+REPORT_COLUMNS = [
+    "closure",
+    "commodity",
+    "unit",
+    "stopped",
+    "stopped_share",
+    "delivered",
+    "delivered_share",
+    "shortfall",
+    "shortfall_value",
+    "logistics_cost_change",
+    "total_cost_change",
+]
 
 
 @dataclass(frozen=True)
@@ -50,155 +66,216 @@ class Change:
         return self.target.split(":", 1)[0].strip().lower() if ":" in self.target else "all"
 
     @property
-    def ident(self) -> str:
-        return self.target.split(":", 1)[1].strip() if ":" in self.target else ""
+    def ident(self) -> str | None:
+        return self.target.split(":", 1)[1].strip() if ":" in self.target else None
 
     def __str__(self) -> str:
-        value = "" if self.value is None else f" x{self.value:g}"
+        if self.change == "close":
+            return f"close {self.target}"
         if self.change == "set_limit":
-            value = f" = {self.value:g}"
-        return f"{self.change} {self.target}{value}"
+            return f"set_limit {self.target} = {self.value:g}"
+        return f"{self.change} {self.target} x{self.value:g}"
 
 
-def routes_closed_by(inputs: Inputs, kind: str, ident: str) -> set[str]:
-    """Routes that a closure of (kind, ident) removes."""
-    routes = inputs.routes
-    column = {
-        "country": "transit",
-        "chokepoint": "chokepoints",
-        "node": "nodes",
-        "leg": "legs",
-    }.get(kind)
-    if kind == "corridor":
-        return set(routes.index[routes["corridor"] == ident])
-    if kind == "route":
-        return {ident} & set(routes.index)
-    if column is None:
-        raise ValueError(f"cannot close {kind!r}; use one of {', '.join(CLOSE_KINDS)}")
-    return {r for r, values in routes[column].items() if ident in values}
-
-
-def _tables(inputs: Inputs) -> dict[str, Table]:
-    return {
-        name: Table(t.sheet, t.frame.copy(), dict(t.letters))
-        for name, t in copy.copy(inputs.tables).items()
-    }
-
-
-def _scale(frame, mask, column: str, factor: float) -> None:
-    values = frame.loc[mask, column]
-    frame.loc[mask, column] = [v * factor if v is not None and v == v else v for v in values]
-
-
-def _with_setting(table: Table | None, name: str, value: object) -> Table:
-    """The Settings table with `name` set to `value` (added when absent)."""
-    import pandas as pd
-
-    from .schema import normalise_name
-
-    if table is None:
-        frame = pd.DataFrame(
-            {
-                "setting": pd.Series(dtype=object),
-                "value": pd.Series(dtype=object),
-                "_row": pd.Series(dtype=int),
-            }
-        )
-        table = Table("Settings", frame, {"setting": "A", "value": "B"})
-    frame = table.frame
-    hit = frame["setting"].map(normalise_name) == name
-    if hit.any():
-        frame.loc[hit, "value"] = value
-    else:
-        row = {
-            "setting": name,
-            "value": value,
-            "_row": int(frame["_row"].max() or 1) + 1 if len(frame) else 2,
-        }
-        table.frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
-    return table
-
-
-def apply(inputs: Inputs, changes: list[Change]) -> Inputs:
-    """New Inputs with the changes applied (the original is untouched)."""
-    tables = _tables(inputs)
-    route_cost: dict[str, float] = {}
+def apply_changes(
+    plan: Plan, changes: list[Change], *, keep_caps: bool = False, lift_rules: bool = False
+) -> None:
+    """Make the changes on the plan (see the module docstring)."""
     for ch in changes:
         kind, ident = ch.kind, ch.ident
         if ch.change == "close":
-            closed = routes_closed_by(inputs, kind, ident)
-            routes = tables["Routes"].frame
-            routes.loc[routes["route"].isin(closed), "active"] = False
+            plan.close(parse_closure(ch.target), keep_caps=keep_caps, lift_rules=lift_rules)
         elif ch.change == "scale_capacity":
-            for k, sheet in (("node", "Nodes"), ("leg", "Legs"), ("route", "Routes")):
-                if kind in ("all", k):
-                    frame = tables[sheet].frame
-                    mask = frame[k] == ident if kind == k else np.ones(len(frame), bool)
-                    _scale(frame, mask, "capacity", ch.value)
-            if "Capacities" in tables:
-                frame = tables["Capacities"].frame
-                mask = (
-                    (frame["target_type"] == kind) & (frame["target"] == ident)
-                    if kind != "all"
-                    else np.ones(len(frame), bool)
-                )
-                _scale(frame, mask, "capacity", ch.value)
+            plan.set_capacity(kind, ident, factor=float(ch.value))
         elif ch.change == "scale_cost":
-            if kind in ("all", "leg"):
-                frame = tables["Legs"].frame
-                mask = frame["leg"] == ident if kind == "leg" else np.ones(len(frame), bool)
-                _scale(frame, mask, "cost", ch.value)
-            elif kind == "route":
-                route_cost[ident] = route_cost.get(ident, 1.0) * ch.value
+            plan.set_cost(kind, ident, factor=float(ch.value))
         elif ch.change == "scale_volume":
-            frame = tables["Contracts"].frame
-            column = {"contract": "contract", "commodity": "commodity"}.get(kind)
-            mask = frame[column] == ident if column else np.ones(len(frame), bool)
-            _scale(frame, mask, "volume", ch.value)
-        elif ch.change == "set_limit" and ident == DEFAULT_CAP_RULE:
-            tables["Settings"] = _with_setting(
-                tables.get("Settings"), "default_max_transit_share", ch.value
-            )
+            plan.set_volume(kind, ident, factor=float(ch.value))
         elif ch.change == "set_limit":
-            frame = tables["Limits"].frame
-            frame.loc[frame["rule"] == ident, "max_share"] = ch.value
+            plan.set_cap(float(ch.value), rule=ident or DEFAULT_CAP_RULE)
         else:
             raise ValueError(f"unknown change {ch.change!r}; use one of {', '.join(CHANGES)}")
-    changed = prepare(tables, Issues(), inputs.source, inputs.sha256, what_if=True)
-    if route_cost:  # a route's transport cost is not a workbook cell: scale it on the flows
-        flows = changed.flows
-        factor = flows["route"].map(route_cost).fillna(1.0).to_numpy()
-        flows["unit_cost"] += flows["transport"] * (factor - 1.0)
-        flows["transport"] *= factor
-    return changed
 
 
-def solve_delivery_first(
-    inputs: Inputs, options: SolveOptions | None = None
-) -> tuple[pyo.ConcreteModel, SolveResult, float]:
-    """Maximise delivery, then minimise cost with it held; returns (model, result, delivered)
-    where delivered is in capacity units."""
-    options = options or SolveOptions()
-    m = build_model(inputs)
-    demand = inputs.demand
-    cu = inputs.commodities["capacity_use"]
-    keys = list(m.SHORTFALLS)
-    weights = [float(cu[demand_commodity]) for demand_commodity in _commodity_of(inputs, keys)]
-    short = linear(weights, [m.shortfall[k] for k in keys])
-    m.total_cost.deactivate()
-    m.least_shortfall = pyo.Objective(expr=short, sense=pyo.minimize)
-    first = solve(m, options)
-    contracted = float((demand["volume"] * demand["commodity"].map(cu)).sum())
+def solve_delivery_first(plan: Plan, options: SolveOptions | None = None) -> Solution:
+    """Maximise delivery, then minimise cost with it held (see the module docstring)."""
+    short = plan.lp.columns.get("shortfall")
+    if short is None or len(short) == 0:
+        return plan.solve(options, duals=False)
+    delivery = plan.lp.rows["delivery"]
+    volume = delivery.upper[delivery.locate(short.keys) - delivery.start]
+    weight = np.where(volume > 0, 1.0 / np.maximum(volume, 1e-12), 0.0)
+    h = plan.highs
+    n = plan.lp.n_cols
+    every = np.arange(n)
+    cost = plan.lp.cost_vector()
+    h.change_costs(every, np.zeros(n))
+    h.change_costs(short.cols, weight)
+    first = plan.solve(options, duals=False)
+    h.change_costs(every, cost)
     if not first.has_solution:
-        return m, first, 0.0
-    least = max(0.0, float(first.objective))
-    m.least_shortfall.deactivate()
-    m.hold_delivery = pyo.Constraint(expr=short <= least * (1 + DELIVERY_SLACK) + 1e-6)
-    m.total_cost.activate()
-    result = solve(m, options)
-    return m, result, contracted - least
+        return first
+    least = max(0.0, float(first.result.objective))
+    row = sp.csr_array((weight, (np.zeros(len(short), dtype=np.int64), short.cols)), shape=(1, n))
+    added = h.add_rows(np.array([-INF]), np.array([least * (1 + DELIVERY_SLACK) + 1e-9]), row)
+    try:
+        solution = plan.solve(options, duals=False)
+    finally:
+        h.delete_rows(added)
+    return solution
 
 
-def _commodity_of(inputs: Inputs, keys: list[tuple[str, str]]) -> list[str]:
-    demand = inputs.demand.set_index(["contract", "period"])["commodity"]
-    return [demand[k] for k in keys]
+@dataclass
+class Snapshot:
+    """What a report needs of one solved plan."""
+
+    name: str
+    changes: list[str]
+    status: str
+    message: str = ""
+    objective: float | None = None
+    costs: dict[str, float] = field(default_factory=dict)
+    # per commodity: delivered, shortfall, shortfall_value, logistics (flows' own costs)
+    commodities: pd.DataFrame | None = None
+    route_volume: pd.DataFrame | None = None  # route, commodity, volume (commodity units)
+    flows: pd.DataFrame | None = None  # the Flows sheet, when asked for
+    lifted_scopes: int = 0  # scopes whose default cap a closure suspended
+
+    @property
+    def has_plan(self) -> bool:
+        return self.objective is not None
+
+
+def snapshot(plan: Plan, solution: Solution, name: str, *, with_flows: bool = False) -> Snapshot:
+    """The Snapshot of a solved plan."""
+    snap = Snapshot(name, list(plan.changes), solution.status, solution.result.message)
+    if not solution.has_solution:
+        return snap
+    inputs, lp, x = plan.inputs, plan.lp, solution.x
+    flow = lp.columns["flow"]
+    fx = x[flow.start : flow.stop].copy()
+    fx[np.abs(fx) < 1e-9] = 0.0
+    flows = inputs.flows
+    commodity = flows["commodity"].to_numpy(dtype=object)
+    cost = lp.cost_vector()
+    frame = pd.DataFrame(
+        {"commodity": commodity, "delivered": fx, "logistics": fx * cost[flow.start : flow.stop]}
+    )
+    per = frame.groupby("commodity", sort=False)[["delivered", "logistics"]].sum()
+    per["shortfall"] = 0.0
+    per["shortfall_value"] = 0.0
+    short = lp.columns.get("shortfall")
+    if short is not None and len(short):
+        sx = x[short.start : short.stop]
+        demand = inputs.demand
+        delivery = lp.rows["delivery"]
+        rows = delivery.locate(short.keys) - delivery.start
+        k = demand["commodity"].to_numpy(dtype=object)[rows]
+        s = pd.DataFrame({"commodity": k, "shortfall": sx, "value": sx * cost[short.cols]})
+        agg = s.groupby("commodity", sort=False)[["shortfall", "value"]].sum()
+        per["shortfall"] = agg["shortfall"].reindex(per.index).fillna(0.0)
+        per["shortfall_value"] = agg["value"].reindex(per.index).fillna(0.0)
+    order = [c for c in inputs.commodities.index if c in per.index]
+    snap.commodities = per.reindex(order)
+    snap.objective = float(solution.result.objective)
+    snap.costs = lp.cost_values(x)
+    routes = pd.DataFrame(
+        {"route": flows["route"].to_numpy(), "commodity": commodity, "volume": fx}
+    )
+    routes = routes[routes["volume"] > 0]
+    snap.route_volume = routes.groupby(["route", "commodity"], sort=False)["volume"].sum()
+    if with_flows:
+        snap.flows = flows_sheet(flows.assign(x=fx), inputs)
+    return snap
+
+
+def stopped_by(plan: Plan, base: Snapshot, closures: list[Closure]) -> pd.Series:
+    """Per commodity: the base plan's volume on the routes the closures remove."""
+    inputs = plan.inputs
+    local = np.unique(np.concatenate([closed_flows(inputs, c) for c in closures] or [[]]))
+    routes = set(inputs.flows["route"].to_numpy()[local.astype(np.int64)])
+    if base.route_volume is None or not routes:
+        return pd.Series(dtype=float)
+    rv = base.route_volume
+    hit = rv[rv.index.get_level_values("route").isin(routes)]
+    return hit.groupby(level="commodity").sum()
+
+
+def closure_report(
+    name: str, base: Snapshot, variant: Snapshot, stopped: pd.Series, units: pd.Series
+) -> pd.DataFrame:
+    """Rows of the closure report (spec section 5): ALL first, then one per commodity."""
+    rows = []
+    base_per = base.commodities
+    if variant.has_plan and base.has_plan:
+        logistics = _logistics(variant) - _logistics(base)
+        total = variant.objective - base.objective
+        value = float(variant.commodities["shortfall_value"].sum())
+    else:
+        logistics = total = value = np.nan
+    rows.append(
+        {
+            "closure": name,
+            "commodity": ALL,
+            "unit": "",
+            "shortfall_value": value,
+            "logistics_cost_change": logistics,
+            "total_cost_change": total,
+        }
+    )
+    for k in base_per.index if base_per is not None else []:
+        delivered_base = float(base_per.at[k, "delivered"])
+        stop = float(stopped.get(k, 0.0))
+        row = {
+            "closure": name,
+            "commodity": k,
+            "unit": str(units.get(k) or ""),
+            "stopped": stop,
+            "stopped_share": stop / delivered_base if delivered_base > 0 else 0.0,
+        }
+        if variant.has_plan and k in variant.commodities.index:
+            v = variant.commodities.loc[k]
+            change = float(v["logistics"] - base_per.at[k, "logistics"])
+            row.update(
+                {
+                    "delivered": float(v["delivered"]),
+                    "delivered_share": float(v["delivered"]) / delivered_base
+                    if delivered_base > 0
+                    else 1.0,
+                    "shortfall": float(v["shortfall"]),
+                    "shortfall_value": float(v["shortfall_value"]),
+                    "logistics_cost_change": change,
+                    "total_cost_change": change
+                    + float(v["shortfall_value"] - base_per.at[k, "shortfall_value"]),
+                }
+            )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=REPORT_COLUMNS)
+
+
+def _logistics(snap: Snapshot) -> float:
+    """Every cost but shortfall and violations."""
+    excluded = snap.costs.get("shortfall_cost", 0.0) + snap.costs.get("violation_cost", 0.0)
+    return float(snap.objective - excluded)
+
+
+def worst_share(report: pd.DataFrame) -> float:
+    """The lowest delivered_share among a closure's commodity rows (NaN: no plan)."""
+    shares = report.loc[report["commodity"] != ALL, "delivered_share"].astype(float)
+    return float(shares.min()) if len(shares) and shares.notna().all() else np.nan
+
+
+def sort_reports(reports: list[pd.DataFrame]) -> pd.DataFrame:
+    """Closures worst first: lowest delivered share of any commodity, then the largest
+    total cost change; each closure's rows stay together (ALL first)."""
+    if not reports:
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+
+    def key(report: pd.DataFrame) -> tuple[float, float]:
+        worst = worst_share(report)
+        total = report.loc[report["commodity"] == ALL, "total_cost_change"].astype(float)
+        t = float(total.iloc[0]) if len(total) and total.notna().all() else np.inf
+        return (-np.inf if np.isnan(worst) else worst, -t)
+
+    ordered = sorted(reports, key=key)
+    return pd.concat(ordered, ignore_index=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ..data import Inputs
+from ..pipeline import solve_workbook
+from .command import Command, Report, default_output
 
 log = logging.getLogger("corridor")
 
@@ -239,60 +240,21 @@ def png_path(results_path: Path) -> Path:
     return results_path.with_name(f"{results_path.stem}_map.png")
 
 
-def run_map(
-    source: str | Path | Inputs,
-    output: str | Path,
-    *,
-    time_limit: float | None = None,
-    gap: float | None = None,
-):
-    """Solve, draw the plan and write the results workbook with a Map sheet.
-
-    Returns (pipeline Outcome, PlanMap or None when there is no plan)."""
-    from ..io.load import read_workbook
-    from ..io.write import write_results
-    from ..pipeline import run
-
-    output = Path(output)
-    inputs = source if isinstance(source, Inputs) else read_workbook(source)
-    outcome = run(inputs, time_limit=time_limit, gap=gap)
+def compute(inputs: Inputs, args, options) -> Report:
+    """Solve, draw the plan (a PNG beside the results) and add the Map sheet."""
+    outcome = solve_workbook(inputs, options)
     results = outcome.results
     if not outcome.result.has_solution:
-        outcome.path = write_results(results, output)
-        return outcome, None
+        return Report(results, outcome.exit_code or 1, [f"no plan to draw ({results.status})"])
+    output = None if args.no_write else (args.output or default_output(args.input, "results"))
+    png = png_path(Path(output)) if output else Path(tempfile.mkdtemp()) / "map.png"
     name = Path(inputs.source).name if inputs.source else ""
     title = f"{name}: flow per leg over the whole horizon (width) by corridor".lstrip(": ")
-    drawing = draw_map(inputs, results.sheets["Flows"], png_path(output), title)
+    drawing = draw_map(inputs, results.sheets["Flows"], png, title)
     results.sheets[SHEET] = drawing.legs
-    if drawing.warnings:
-        notes = pd.DataFrame({"level": "warning", "where": SHEET, "message": drawing.warnings})
-        results.sheets["Log"] = pd.concat([results.sheets["Log"], notes], ignore_index=True)
-    outcome.path = write_results(results, output, images={SHEET: drawing.path})
-    return outcome, drawing
+    results.images[SHEET] = drawing.path
+    notes = [{"level": "warning", "where": SHEET, "message": w} for w in drawing.warnings]
+    return Report(results, outcome.exit_code, [f"map: {drawing.path}"], notes)
 
 
-def add_arguments(p) -> None:
-    from ..cli import add_solve_options
-
-    p.add_argument("input", type=Path)
-    p.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        help="results file (default: INPUT_results.xlsx beside it); the PNG goes beside it",
-    )
-    add_solve_options(p)
-
-
-def run(args) -> int:
-    output = args.output or args.input.with_name(f"{args.input.stem}_results.xlsx")
-    outcome, drawing = run_map(args.input, output, time_limit=args.time_limit, gap=args.gap)
-    if drawing is None:
-        print(
-            f"no plan to draw (status {outcome.results.summary['status']}); "
-            f"results: {outcome.path}",
-            file=sys.stderr,
-        )
-        return outcome.exit_code or 1
-    print(f"map: {drawing.path}\nresults: {outcome.path} (sheet {SHEET})")
-    return outcome.exit_code
+COMMAND = Command("map", "solve and draw the plan on a map (PNG + Map sheet)", "results", compute)

@@ -1,89 +1,74 @@
-"""`corridor scenarios`: solve the base plan and every scenario of the `Scenarios` sheet.
+"""`corridor scenarios`: solve the plan and every scenario of the `Scenarios` sheet.
 
 A scenario is the list of its rows' changes (spec section 5; rows with one scenario name
-combine, in row order). Each is applied to the workbook's tables with `whatif.apply` and
-solved delivery first (`whatif.solve_delivery_first`): a scenario may leave a contract short,
-and then reports how much it delivers rather than "infeasible".
+combine, in row order): ``close`` a ``kind:id`` of the closure vocabulary, ``scale_capacity``,
+``scale_cost``, ``scale_volume`` (factors: 1.2 means +20 %), ``set_limit`` (a new max_share;
+``rule:default_cap`` is the default cap). Each runs on the shared what-if plan (analysis/
+batch.py): shortfall allowed at the contract's penalty or ``closure_penalty``, delivery
+first, then cost; a closure suspends the default cap in the scopes it touches.
 
-The results workbook holds the base plan's sheets, then
+The results workbook holds the plan's sheets, then ``Scenarios``: for each scenario the
+closure-report rows of spec section 5 (one per commodity in its unit and one ``ALL`` row in
+money), its status and changes; and ``Scenario flows``: each scenario's Flows.
 
-``Scenarios``       one row per plan (base first): scenario, status, cost, delivered,
-                    delivered_share, max_share_<country> (each transit country's highest share
-                    of any destination x commodity x period), cost_vs_base, delivered_vs_base,
-                    contracted, contracts_short, changes
-``Scenario flows``  every scenario's Flows rows with the scenario name in front
-
-``cost`` is the plan's objective without the stand-in penalty on volume a contract must
-deliver in full (a contract's own shortfall penalty stays in); volumes are capacity units.
-
-Scenarios run in parallel local processes (`--workers`, default min(cores, scenarios); one
-worker runs them in this process) or, with `--dask-scheduler ADDRESS`, on an existing Dask
-cluster whose workers have this `corridor` installed. The prepared Inputs are shipped once
-per worker (a pool initializer; a Dask broadcast), never re-read from the workbook.
+Scenarios run in this process (``--workers 1``), in local processes (``--workers N``,
+default min(cores, scenarios)), or on a Dask cluster (``--dask-scheduler ADDRESS``).
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import math
-import multiprocessing
-import os
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
+from ..closures import closed_routes, known_ids, parse_closure
 from ..data import Inputs
 from ..errors import InputError, InputIssue, Issues, suggest
+from ..highs import SolveOptions
+from ..io.cells import CellError
+from ..plan import Plan
+from ..report import Block, ChartSpec, Dashboard
 from ..rules import DEFAULT_CAP_RULE
-from ..solve import SolveOptions
-from ..whatif import CHANGES, CLOSE_KINDS, Change, apply, routes_closed_by, solve_delivery_first
+from ..schema import CLOSURE_KINDS
+from ..validate import parse_scenario_value
+from ..whatif import CHANGES, Change, closure_report, snapshot, stopped_by
+from .batch import Footing, Job, default_workers, progress, run_jobs
+from .command import Command, Report, fmt_money
 
 log = logging.getLogger("corridor")
 
-BASE = "base"
+BASE = "plan"
 SHEET = "Scenarios"
 FLOWS_SHEET = "Scenario flows"
-SHORT_TOLERANCE = 1e-6  # a contract delivering less than (1 - this) of its volume is short
-_ONE_SOLVE = threading.Lock()  # see solve_variant
 
 # Which target kinds each change accepts ("all" where the change has a whole-model form).
 TARGET_KINDS: dict[str, tuple[str, ...]] = {
-    "close": CLOSE_KINDS,
+    "close": CLOSURE_KINDS,
     "scale_capacity": ("node", "leg", "route", "all"),
     "scale_cost": ("leg", "route", "all"),
     "scale_volume": ("contract", "commodity", "all"),
     "set_limit": ("rule",),
+    "set_price": ("offer", "supplier"),
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# Reading the Scenarios sheet
-
-
-def known_ids(inputs: Inputs) -> dict[str, set[str]]:
-    """The ids a target may name, per kind, from the whole workbook (inactive routes too)."""
-    legs = inputs.legs
-    routes = inputs.tables["Routes"].frame
-    pairs = zip(routes["route"], routes["corridor"], strict=True)
-    corridors = {c if isinstance(c, str) else r for r, c in pairs}
-    return {
-        "country": set(inputs.nodes["country"])
-        | {c for values in legs["countries"] if values for c in values},
-        "chokepoint": {t for values in legs["chokepoints"] if values for t in values},
-        "corridor": corridors,
-        "node": set(inputs.nodes.index),
-        "leg": set(legs.index),
-        "route": set(routes["route"]),
-        "contract": set(inputs.contracts["contract"]),
-        "commodity": set(inputs.commodities.index),
-        "rule": set(inputs.limits["rule"]) | {DEFAULT_CAP_RULE},
-    }
+def _known(inputs: Inputs) -> dict[str, set[str]]:
+    known = known_ids(inputs)
+    known.update(
+        {
+            "contract": set(inputs.contracts["contract"]),
+            "commodity": set(inputs.commodities.index),
+            "rule": set(inputs.limits["rule"]) | {DEFAULT_CAP_RULE},
+            "offer": set(getattr(inputs, "offers", pd.DataFrame(columns=["offer"]))["offer"]),
+            "supplier": set(
+                getattr(inputs, "offers", pd.DataFrame(columns=["supplier"]))["supplier"]
+            ),
+        }
+    )
+    return known
 
 
 def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
@@ -104,7 +89,7 @@ def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
             inputs.source,
         )
     issues = Issues()
-    known = known_ids(inputs)
+    known = _known(inputs)
     batch: dict[str, list[Change]] = {}
     spelled: dict[str, str] = {}  # lower-case name -> the first spelling
     for rec in table.frame.to_dict("records"):
@@ -149,40 +134,26 @@ def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
             error("target", target, f"unknown {kind} {ident!r}{suggest(ident, known[kind])}")
             continue
         value = rec["value"]
-        number = (
-            None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-        )
+        blank = value is None or (isinstance(value, float) and math.isnan(value))
         if change == "close":
-            if number is not None:
+            if not blank:
                 issues.warn(
                     table.sheet, table.cell("value", row), "value", value, "close takes no value"
                 )
             number = None
-            closed = routes_closed_by(inputs, kind, ident)
-            if not closed:
+            if not closed_routes(inputs, parse_closure(f"{kind}:{ident}")):
                 issues.warn(
                     table.sheet,
                     table.cell("target", row),
                     "target",
                     target,
-                    f"closing {kind} {ident} removes no active route"
-                    + (
-                        " (a country closes only the routes it is a transit country of)"
-                        if kind == "country"
-                        else ""
-                    ),
+                    f"closing {kind} {ident} removes no active route",
                 )
-        elif number is None:
-            what = "the new max_share (0 to 1)" if change == "set_limit" else "a factor (e.g. 1.2)"
-            error("value", value, f"{change} needs {what}")
-            continue
         else:
-            number = float(number)
-            if not math.isfinite(number) or number < 0:
-                error("value", value, "expected a number >= 0")
-                continue
-            if change == "set_limit" and number > 1:
-                error("value", value, "a share is at most 1 (100%)")
+            try:
+                number = parse_scenario_value(change, value)
+            except CellError as exc:
+                error("value", value, str(exc))
                 continue
         target = "all" if kind == "all" else f"{kind}:{ident}"
         batch.setdefault(first, []).append(Change(change, target, number))
@@ -192,372 +163,123 @@ def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
     return batch
 
 
-# ---------------------------------------------------------------------------------------------
-# Solving one plan (in whichever process runs it)
-
-
-@dataclass
-class Variant:
-    """One solved plan, small enough to send back from a worker."""
-
-    name: str
-    changes: list[str]
-    status: str
-    message: str = ""
-    objective: float | None = None
-    cost: float | None = None  # objective without the stand-in penalty for must-deliver volume
-    contracted: float = 0.0  # capacity units
-    delivered: float | None = None  # capacity units
-    max_share: dict[str, float] = field(default_factory=dict)  # transit country -> highest
-    contracts: pd.DataFrame | None = None  # the Contracts sheet
-    flows: pd.DataFrame | None = None  # the Flows sheet
-    warnings: list[str] = field(default_factory=list)  # new ones the changes caused
-
-    @property
-    def delivered_share(self) -> float | None:
-        if self.delivered is None:
-            return None
-        return self.delivered / self.contracted if self.contracted > 0 else 1.0
-
-    def contracts_short(self) -> str:
-        """'K1: 60.0%, K2: 95.5%': each contract's delivered share, where it falls short."""
-        if self.contracts is None or self.contracts.empty:
-            return ""
-        per = self.contracts.groupby("contract", sort=False)[["volume", "delivered"]].sum()
-        share = (per["delivered"] / per["volume"]).sort_values(kind="stable")
-        return ", ".join(f"{c}: {s:.1%}" for c, s in share.items() if s < 1 - SHORT_TOLERANCE)
-
-
-def variant_of(
-    name: str,
-    changes: list[Change],
-    original: Inputs,
-    inputs: Inputs,
-    result,
-    results,
-) -> Variant:
-    """A Variant from a solved plan of `inputs` (the `original` workbook with `changes`)."""
-    summary = results.summary
-    variant = Variant(
-        name,
-        [str(c) for c in changes],
-        result.status,
-        result.message,
-        contracted=_contracted(inputs),
-    )
-    if not result.has_solution:
-        return variant
-    contracts = results.sheets["Contracts"]
-    demand = original.demand
-    keys = zip(demand["contract"], demand["period"], strict=True)
-    must = dict(zip(keys, demand["penalty"].isna(), strict=True))
-    rows = zip(contracts["contract"], contracts["period"], strict=True)
-    standin = [must.get(k, True) for k in rows]
-    standin_cost = float(contracts["shortfall_cost"][standin].sum())
-    exposure = results.sheets["Exposure"]
-    transit = exposure[exposure["measure"] == "transit_country"]
-    variant.objective = float(result.objective)
-    variant.cost = float(result.objective) - standin_cost
-    variant.delivered = float(summary["delivered"])
-    variant.max_share = {
-        str(k): float(v) for k, v in transit.groupby("value")["share"].max().items()
-    }
-    variant.contracts = contracts
-    variant.flows = results.sheets["Flows"]
-    return variant
-
-
-def _contracted(inputs: Inputs) -> float:
-    cu = inputs.commodities["capacity_use"]
-    return float((inputs.demand["volume"] * inputs.demand["commodity"].map(cu)).sum())
-
-
-def solve_variant(
-    inputs: Inputs, name: str, changes: list[Change], options: SolveOptions
-) -> Variant:
-    """Apply the changes, solve delivery first and summarise; never raises.
-
-    One solve at a time per process: Pyomo is not thread-safe and the HiGHS hand-off
-    redirects fd 1 while it creates a solver, so the threads of a Dask worker take turns (run
-    workers with `--nthreads 1 --nworkers N` for parallel solves on one machine)."""
-    from ..results import extract
-
-    try:
-        with _ONE_SOLVE:
-            changed = apply(inputs, changes)
-            model, result, _ = solve_delivery_first(changed, options)
-            results = extract(model, changed, result, options)
-        variant = variant_of(name, changes, inputs, changed, result, results)
-        before = {str(w) for w in inputs.warnings}
-        variant.warnings = [str(w) for w in changed.warnings if str(w) not in before]
-        return variant
-    except Exception as exc:  # one broken scenario must not sink the batch
-        log.debug("scenario %s failed", name, exc_info=True)
-        return Variant(name, [str(c) for c in changes], "error", f"{type(exc).__name__}: {exc}")
-
-
-_WORKER_INPUTS: Inputs | None = None
-
-
-def _init_worker(inputs: Inputs) -> None:
-    global _WORKER_INPUTS
-    _WORKER_INPUTS = inputs
-
-
-def _solve_in_worker(name: str, changes: list[Change], options: SolveOptions) -> Variant:
-    assert _WORKER_INPUTS is not None, "worker started without inputs"
-    return solve_variant(_WORKER_INPUTS, name, changes, options)
-
-
-# ---------------------------------------------------------------------------------------------
-# Running a batch: here, on local processes or on a Dask cluster
-
-
-def default_workers(n: int) -> int:
-    return max(1, min(os.cpu_count() or 1, n))
-
-
-def _context():
-    """forkserver where the platform has it (workers fork from a server that has imported the
-    model code once), else spawn; never fork, which is unsafe with HiGHS's threads."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        return context
-    return multiprocessing.get_context("spawn")
-
-
-def run_batch(
-    inputs: Inputs,
-    batch: dict[str, list[Change]],
-    options: SolveOptions | None = None,
-    *,
-    workers: int | None = None,
-    scheduler=None,
-    on_done: Callable[[Variant], None] | None = None,
-) -> dict[str, Variant]:
-    """Solve every entry of `batch`; returns the Variants in the batch's order.
-
-    `scheduler`: None for local processes (`workers`, default min(cores, len(batch)); 1 solves
-    in this process), a Dask scheduler address, or a `distributed.Client`.
-    """
-    options = options or SolveOptions()
-    done: dict[str, Variant] = {}
-
-    def finish(variant: Variant) -> None:
-        done[variant.name] = variant
-        if on_done is not None:
-            on_done(variant)
-
-    if scheduler is not None:
-        _run_dask(inputs, batch, options, scheduler, finish)
-    else:
-        n = workers or default_workers(len(batch))
-        if n <= 1 or len(batch) <= 1:
-            for name, changes in batch.items():
-                finish(solve_variant(inputs, name, changes, options))
-        else:
-            _run_processes(inputs, batch, options, n, finish)
-    return {name: done[name] for name in batch}
-
-
-def _run_processes(inputs, batch, options, n, finish) -> None:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    with ProcessPoolExecutor(
-        max_workers=min(n, len(batch)),
-        mp_context=_context(),
-        initializer=_init_worker,
-        initargs=(inputs,),
-    ) as pool:
-        futures = {
-            pool.submit(_solve_in_worker, name, changes, options): (name, changes)
-            for name, changes in batch.items()
-        }
-        for future in as_completed(futures):
-            name, changes = futures[future]
-            try:
-                finish(future.result())
-            except Exception as exc:  # a worker that died (out of memory, killed)
-                finish(Variant(name, [str(c) for c in changes], "error", f"worker failed: {exc}"))
-
-
-def _run_dask(inputs, batch, options, scheduler, finish) -> None:
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise RuntimeError(
-            "--dask-scheduler needs dask.distributed: pip install 'corridor[dask]'"
-        ) from None
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="30s")
-    try:
-        shipped = client.scatter(inputs, broadcast=True)
-        futures = {
-            client.submit(
-                solve_variant,
-                shipped,
-                name,
-                changes,
-                options,
-                key=f"scenario-{i}-{name}",
-                pure=False,
-            ): (name, changes)
-            for i, (name, changes) in enumerate(batch.items())
-        }
-        for future in as_completed(futures):
-            name, changes = futures[future]
-            try:
-                finish(future.result())
-            except Exception as exc:
-                finish(Variant(name, [str(c) for c in changes], "error", f"worker failed: {exc}"))
-    finally:
-        if client is not scheduler:
-            client.close()
-
-
-@contextmanager
-def progress(total: int, what: str) -> Iterator[Callable[[str], None]]:
-    """A rich progress bar on stderr (nothing when stderr is not a terminal); yields advance."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[last]}"),
-        console=console,
-        disable=not console.is_terminal,
-        transient=False,
-    )
-    with bar:
-        task = bar.add_task(what, total=total, last="")
-        yield lambda label: bar.update(task, advance=1, last=label)
-
-
-# ---------------------------------------------------------------------------------------------
-# The comparison sheet and the command
-
-
-def comparison(base: Variant, variants: list[Variant]) -> pd.DataFrame:
-    """The Scenarios sheet: base first, then each scenario in sheet order."""
-    plans = [base, *variants]
-    countries = sorted({c for v in plans for c in v.max_share})
-    rows = []
-    for v in plans:
-        row = {
-            "scenario": v.name,
-            "status": v.status,
-            "cost": v.cost,
-            "delivered": v.delivered,
-            "delivered_share": v.delivered_share,
-        }
-        for c in countries:
-            row[f"max_share_{c}"] = v.max_share.get(c, 0.0) if v.delivered is not None else None
-        both = v.cost is not None and base.cost is not None
-        row["cost_vs_base"] = v.cost - base.cost if both else None
-        both = v.delivered is not None and base.delivered is not None
-        row["delivered_vs_base"] = v.delivered - base.delivered if both else None
-        row["contracted"] = v.contracted
-        row["contracts_short"] = v.contracts_short()
-        row["changes"] = "; ".join(v.changes) if v.changes else "(the workbook as it is)"
-        if v.message:
-            row["changes"] += f" [{v.message}]"
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def scenario_flows(variants: list[Variant]) -> pd.DataFrame:
-    parts = [v.flows.assign(scenario=v.name) for v in variants if v.flows is not None]
-    if not parts:
-        return pd.DataFrame(columns=["scenario"])
-    frame = pd.concat(parts, ignore_index=True)
-    return frame[["scenario", *(c for c in frame.columns if c != "scenario")]]
-
-
-@dataclass
-class ScenarioRun:
-    outcome: object  # the base plan's pipeline Outcome
-    variants: dict[str, Variant]
-    table: pd.DataFrame
-    flows: pd.DataFrame
-    path: Path | None
-    seconds: float
-
-    @property
-    def exit_code(self) -> int:
-        if self.outcome.exit_code:
-            return self.outcome.exit_code
-        return 1 if any(v.status == "error" for v in self.variants.values()) else 0
-
-
-def run_batch_shown(
-    inputs: Inputs,
-    batch: dict[str, list[Change]],
-    options: SolveOptions,
-    label: str,
-    show_progress: bool,
-    **where,
-) -> dict[str, Variant]:
-    """`run_batch` with a progress bar labelled `label` when asked (and there is work)."""
-    if not (show_progress and batch):
-        return run_batch(inputs, batch, options, **where)
-    with progress(len(batch), label) as advance:
-        return run_batch(
-            inputs, batch, options, on_done=lambda v: advance(f"{v.name}: {v.status}"), **where
-        )
-
-
 def run_scenarios(
-    source: str | Path | Inputs,
-    output: str | Path | None = None,
+    inputs: Inputs,
+    options: SolveOptions,
+    batch: dict[str, list[Change]],
     *,
     workers: int | None = None,
     scheduler=None,
-    time_limit: float | None = None,
-    gap: float | None = None,
-    show_progress: bool = True,
-) -> ScenarioRun:
-    """Solve the base plan and every scenario; write the workbook if `output`."""
-    from ..io.load import read_workbook
-    from ..io.write import write_results
-    from ..pipeline import options_for, run
+    keep_caps: bool = False,
+    lift_rules: bool = False,
+    show_progress: bool = False,
+):
+    """(the plan's results, the Scenarios table, the Scenario flows, the snapshots)."""
+    plan = Plan(inputs, options)
+    plan.solve()
+    results = plan.results()
+    whatif = Plan(inputs, options, closures=True)
+    base = snapshot(whatif, whatif.solve(options, duals=False), BASE)
+    jobs = [Job(name, changes) for name, changes in batch.items()]
+    footing = Footing(keep_caps=keep_caps, lift_rules=lift_rules, with_flows=True)
+    with progress(len(jobs), "scenarios", show_progress) as advance:
+        snaps = run_jobs(
+            inputs,
+            jobs,
+            options,
+            footing,
+            workers=workers or default_workers(len(jobs)),
+            scheduler=scheduler,
+            plan=whatif,
+            on_done=lambda s: advance(f"{s.name}: {s.status}"),
+        )
+    units = inputs.commodities["unit"]
+    reports = []
+    for job, snap in zip(jobs, snaps, strict=True):
+        closures = [parse_closure(c.target) for c in job.changes if c.change == "close"]
+        stopped = stopped_by(whatif, base, closures) if base.has_plan else pd.Series(dtype=float)
+        report = closure_report(job.name, base, snap, stopped, units)
+        report = report.rename(columns={"closure": "scenario"})
+        report["status"] = snap.status + (f" ({snap.message})" if snap.message else "")
+        report["changes"] = "; ".join(str(c) for c in job.changes)
+        reports.append(report)
+    table = pd.concat(reports, ignore_index=True) if reports else pd.DataFrame()
+    parts = [s.flows.assign(scenario=s.name) for s in snaps if s.flows is not None]
+    flows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["scenario"])
+    flows = flows[["scenario", *(c for c in flows.columns if c != "scenario")]]
+    return results, table, flows, snaps
 
-    start = time.perf_counter()
-    inputs = source if isinstance(source, Inputs) else read_workbook(source)
-    batch = read_scenarios(inputs)  # invalid rows stop the run before any solve
-    outcome = run(inputs, time_limit=time_limit, gap=gap)
-    options = options_for(inputs, time_limit, gap)
-    base = variant_of(BASE, [], inputs, inputs, outcome.result, outcome.results)
-    variants = run_batch_shown(
-        inputs, batch, options, "scenarios", show_progress, workers=workers, scheduler=scheduler
-    )
-    table = comparison(base, list(variants.values()))
-    flows = scenario_flows(list(variants.values()))
-    path = None
-    if output is not None:
-        results = outcome.results
-        results.sheets[SHEET] = table
-        results.sheets[FLOWS_SHEET] = flows
-        notes = [
-            {"level": "warning", "where": f"scenario {v.name}", "message": w}
-            for v in variants.values()
-            for w in v.warnings
+
+def console_lines(table: pd.DataFrame, currency: str) -> list[str]:
+    lines = []
+    for name, rows in table.groupby("scenario", sort=False):
+        all_row = rows[rows["commodity"] == "ALL"].iloc[0]
+        per = rows[rows["commodity"] != "ALL"]
+        shares = per["delivered_share"].astype(float)
+        if shares.isna().all():
+            lines.append(f"  {name}: no plan ({all_row['status']})")
+            continue
+        worst = per.loc[shares.idxmin()]
+        short = [
+            f"{r.commodity} {r.delivered_share:.1%}"
+            for r in per.itertuples(index=False)
+            if r.delivered_share < 1 - 1e-6
         ]
-        if notes:
-            results.sheets["Log"] = pd.concat(
-                [results.sheets["Log"], pd.DataFrame(notes)], ignore_index=True
+        lines.append(
+            f"  {name}: {all_row['status']}, total cost change "
+            f"{fmt_money(all_row['total_cost_change'], currency)}, worst delivered "
+            f"{worst['delivered_share']:.1%} ({worst['commodity']})"
+            + (f"; short: {', '.join(short)}" if short else "")
+        )
+    return lines
+
+
+def headline(results, table: pd.DataFrame) -> Dashboard:
+    rows = []
+    for name, group in table.groupby("scenario", sort=False):
+        all_row = group[group["commodity"] == "ALL"].iloc[0]
+        shares = group.loc[group["commodity"] != "ALL", "delivered_share"].astype(float)
+        rows.append(
+            {
+                "scenario": name,
+                "total_cost_change": all_row["total_cost_change"],
+                "worst_delivered_share": float(shares.min()) if shares.notna().any() else None,
+                "status": all_row["status"],
+            }
+        )
+    frame = pd.DataFrame(
+        rows, columns=["scenario", "total_cost_change", "worst_delivered_share", "status"]
+    )
+    return Dashboard(
+        title=f"Scenarios: {results.input_file}",
+        subtitle="each scenario against the plan of the workbook as it is",
+        blocks=[
+            Block(
+                "Scenarios",
+                frame,
+                {
+                    "scenario": "text",
+                    "total_cost_change": "money",
+                    "worst_delivered_share": "share",
+                    "status": "text",
+                },
             )
-        path = write_results(results, output)
-    return ScenarioRun(outcome, variants, table, flows, path, time.perf_counter() - start)
+        ],
+        charts=[
+            ChartSpec(
+                sheet="Dashboard",
+                block="Scenarios",
+                kind="bar",
+                title="Total cost change against the plan (lost cargo at its penalty included)",
+                categories="scenario",
+                series=["total_cost_change"],
+                y_format="money",
+            )
+        ],
+    )
 
 
-def add_arguments(p) -> None:
-    from ..cli import add_input_output, add_solve_options
-
-    add_input_output(p, "scenarios")
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--workers",
         type=int,
@@ -568,38 +290,41 @@ def add_arguments(p) -> None:
         metavar="ADDRESS",
         help="run the scenarios on this Dask cluster (e.g. tcp://10.0.0.5:8786)",
     )
-    add_solve_options(p)
+    p.add_argument("--keep-caps", action="store_true", help="hold the default cap in closures")
+    p.add_argument("--lift-rules", action="store_true", help="lift share rules in closures")
 
 
-def run(args) -> int:
-    output = args.output or args.input.with_name(f"{args.input.stem}_scenarios.xlsx")
+def compute(inputs: Inputs, args: argparse.Namespace, options: SolveOptions) -> Report:
+    start = time.perf_counter()
     if args.workers is not None and args.workers < 1:
-        print("corridor scenarios: --workers must be at least 1", file=sys.stderr)
-        return 1
-    done = run_scenarios(
-        args.input,
-        output,
+        raise ValueError("--workers must be at least 1")
+    batch = read_scenarios(inputs)  # invalid rows stop the run before any solve
+    results, table, flows, snaps = run_scenarios(
+        inputs,
+        options,
+        batch,
         workers=args.workers,
         scheduler=args.dask_scheduler,
-        time_limit=args.time_limit,
-        gap=args.gap,
+        keep_caps=args.keep_caps,
+        lift_rules=args.lift_rules,
+        show_progress=True,
     )
-    print(_console_table(done.table))
-    print(f"{len(done.variants)} scenario(s) in {done.seconds:.1f} s; results: {done.path}")
-    return done.exit_code
+    results.sheets[SHEET] = table
+    results.sheets[FLOWS_SHEET] = flows
+    results.dashboard = headline(results, table)
+    lines = [
+        f"plan: {results.status}, cost {fmt_money(results.summary['objective'], results.currency)}",
+        *console_lines(table, results.currency),
+        f"{len(snaps)} scenario(s) in {time.perf_counter() - start:.1f} s",
+    ]
+    code = (
+        1
+        if any(s.status == "error" for s in snaps)
+        else (0 if results.status in ("optimal", "feasible") else 1)
+    )
+    return Report(results, code, lines)
 
 
-def _console_table(table: pd.DataFrame) -> str:
-    lines = []
-    for row in table.itertuples(index=False):
-        cost = "-" if row.cost is None or row.cost != row.cost else f"{row.cost:,.0f}"
-        share = (
-            "-"
-            if row.delivered_share is None or row.delivered_share != row.delivered_share
-            else f"{row.delivered_share:.1%}"
-        )
-        diff = row.cost_vs_base
-        diff = "" if diff is None or diff != diff else f" ({diff:+,.0f})"
-        short = f"  [short: {row.contracts_short}]" if row.contracts_short else ""
-        lines.append(f"  {row.scenario}: {row.status}, cost {cost}{diff}, delivered {share}{short}")
-    return "\n".join(lines)
+COMMAND = Command(
+    "scenarios", "solve the Scenarios sheet and compare", "scenarios", compute, add_arguments
+)

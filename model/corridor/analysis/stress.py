@@ -1,268 +1,261 @@
 """`corridor stress`: what if one transit country, chokepoint or corridor the plan uses closed?
 
-The base plan is solved first. Every transit country, chokepoint and corridor that carries
-flow in it is then closed in turn (spec section 5: every route through it is removed) and
-reported twice:
+The plan of the workbook is solved first. Every transit country, chokepoint and corridor
+that carries flow in it (and, with offers, every origin country it buys from) is then closed
+in turn, each for the whole horizon (spec section 5):
 
-- **stopped**: the flow on the plan's routes through it, i.e. what would stop if it closed and
-  nothing were rerouted (capacity units, and the share of the plan's delivered volume);
-- **after**: the plan re-optimised with it closed, delivery first (shortfall is allowed; the
-  run maximises delivery, then minimises cost): delivered volume and share, cost, the extra
-  cost over the base plan, and each contract that falls short with its delivered share.
+- no flow on the routes it closes; every contract may fall short, at its penalty or at
+  ``closure_penalty``;
+- the default cap is suspended in the scopes (destination x commodity x period) that lose a
+  usable route and held elsewhere (``--keep-caps`` holds it everywhere); the Limits rules
+  hold everywhere (``--lift-rules`` lifts the share rules of the touched scopes too);
+- the re-plan maximises delivery first, then minimises cost.
 
-``cost_after`` leaves out the stand-in penalty on volume a contract must deliver in full (a
-contract's own shortfall penalty stays in), so ``extra_cost`` can be negative when closing
-something stops deliveries. Rows are sorted by impact: volume lost after rerouting, then
-extra cost, then stopped volume.
-
-The results workbook (default ``<input stem>_stress.xlsx`` beside the input) has the base
-plan's sheets, then ``Stress`` with two bar charts.
+Each closure is reported against the plan, per commodity in its unit and on an ``ALL`` row in
+money: ``stopped`` (what would stop with nothing rerouted), ``delivered`` and
+``delivered_share`` after re-planning, ``shortfall`` and its value at the penalty used,
+``logistics_cost_change`` and ``total_cost_change`` (lost cargo included: it never reads as a
+saving). Closures are sorted worst first: the lowest delivered share of any commodity, then
+the largest total cost change.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from ..closures import Closure, closed_flows
 from ..data import Inputs
-from ..whatif import Change, routes_closed_by
-from .scenarios import BASE, Variant, run_batch_shown, variant_of
+from ..highs import SolveOptions
+from ..plan import Plan
+from ..report import Block, ChartSpec, Dashboard
+from ..whatif import ALL, Change, closure_report, snapshot, sort_reports, stopped_by, worst_share
+from .batch import Footing, Job, progress, run_jobs
+from .command import Command, Report, fmt_money
 
 SHEET = "Stress"
-KINDS = (("country", "transit"), ("chokepoint", "chokepoints"), ("corridor", "corridor"))
-COLUMNS = [
-    "kind",
-    "closed",
-    "stopped_volume",
-    "stopped_share",
-    "delivered_after",
-    "delivered_share_after",
-    "cost_after",
-    "extra_cost",
-    "contracts_short",
-    "status",
-    "routes_closed",
-]
+KINDS = (("transit_country", "transit"), ("chokepoint", "chokepoints"), ("corridor", "corridor"))
 
 
-def used_items(inputs: Inputs, flows: pd.DataFrame) -> list[tuple[str, str]]:
-    """(kind, id) of every transit country, chokepoint and corridor with flow in the plan."""
-    used = flows.loc[flows["volume"] > 0, "route"].unique()
+def used_closures(inputs: Inputs, flow_x: np.ndarray) -> list[Closure]:
+    """Every transit country, chokepoint and corridor with flow in the plan, and the origin
+    countries of offers bought."""
+    flows = inputs.flows
+    used = pd.unique(flows["route"].to_numpy()[flow_x > 1e-9])
     routes = inputs.routes.loc[used]
-    items = []
+    out = []
     for kind, column in KINDS:
         values = routes[column] if kind != "corridor" else routes[column].map(lambda c: (c,))
-        items += [(kind, v) for v in sorted({v for vs in values for v in vs})]
-    return items
-
-
-def stopped_volume(inputs: Inputs, flows: pd.DataFrame, kind: str, ident: str) -> float:
-    """Capacity units the plan sends over routes that closing (kind, ident) removes."""
-    closed = routes_closed_by(inputs, kind, ident)
-    cu = inputs.commodities["capacity_use"]
-    hit = flows[flows["route"].isin(closed)]
-    return float((hit["volume"] * hit["commodity"].map(cu)).sum())
-
-
-def stress_table(
-    inputs: Inputs,
-    flows: pd.DataFrame,
-    base: Variant,
-    variants: dict[str, Variant],
-) -> pd.DataFrame:
-    """The Stress sheet from the base plan and one closure Variant per item."""
-    rows = []
-    delivered = base.delivered or 0.0
-    for name, v in variants.items():
-        kind, ident = name.split(":", 1)
-        stopped = stopped_volume(inputs, flows, kind, ident)
-        used = flows.loc[flows["route"].isin(routes_closed_by(inputs, kind, ident)), "route"]
-        rows.append(
-            {
-                "kind": kind,
-                "closed": ident,
-                "stopped_volume": stopped,
-                "stopped_share": stopped / delivered if delivered > 0 else 0.0,
-                "delivered_after": v.delivered,
-                "delivered_share_after": v.delivered_share,
-                "cost_after": v.cost,
-                "extra_cost": None if v.cost is None else v.cost - (base.cost or 0.0),
-                "contracts_short": v.contracts_short(),
-                "status": v.status + (f" ({v.message})" if v.message else ""),
-                "routes_closed": ", ".join(dict.fromkeys(used)),
-            }
-        )
-    table = pd.DataFrame(rows, columns=COLUMNS)
-    if table.empty:
-        return table
-    lost = delivered - table["delivered_after"].astype(float).fillna(0.0)
-    order = pd.DataFrame(
-        {
-            "lost": -lost.round(9),
-            "extra": -table["extra_cost"].astype(float).fillna(float("inf")).round(6),
-            "stopped": -table["stopped_volume"].round(9),
-            "kind": table["kind"].map({k: i for i, (k, _) in enumerate(KINDS)}),
-            "closed": table["closed"],
-        }
-    ).sort_values(["lost", "extra", "stopped", "kind", "closed"], kind="stable")
-    return table.loc[order.index].reset_index(drop=True)
-
-
-def charts(table: pd.DataFrame) -> list:
-    """Bar charts of the Stress sheet: shares stopped vs delivered after, and extra cost."""
-    from openpyxl.chart import BarChart, Reference
-
-    n = len(table)
-    if n == 0:
-        return []
-    col = {c: chr(ord("A") + i) for i, c in enumerate(COLUMNS)}
-
-    def ref(column: str, first: int = 1) -> Reference:
-        c = col[column]
-        return Reference(range_string=f"'{SHEET}'!${c}${first}:${c}${n + 1}")
-
-    shares = BarChart()
-    shares.type = "bar"
-    shares.title = "If it closed: stopped without rerouting vs delivered after rerouting"
-    shares.y_axis.number_format = "0%"
-    shares.y_axis.title = "share of contracted / delivered volume"
-    shares.add_data(ref("stopped_share"), titles_from_data=True)
-    shares.add_data(ref("delivered_share_after"), titles_from_data=True)
-    shares.set_categories(ref("closed", 2))
-    cost = BarChart()
-    cost.type = "bar"
-    cost.title = "Extra cost of the re-optimised plan"
-    cost.add_data(ref("extra_cost"), titles_from_data=True)
-    cost.set_categories(ref("closed", 2))
-    for chart in (shares, cost):
-        chart.width, chart.height = 18, max(7.5, 0.6 * n + 3)
-        chart.x_axis.scaling.orientation = "maxMin"  # the worst on top, as in the table
-    anchor = len(COLUMNS) + 2
-    left = chr(ord("A") + anchor - 1)
-    below = 2 + int(shares.height * 2) + 2
-    return [(shares, f"{left}2"), (cost, f"{left}{below}")]
-
-
-@dataclass
-class StressRun:
-    outcome: object  # the base plan's pipeline Outcome
-    table: pd.DataFrame
-    path: Path | None
-    seconds: float
-
-    @property
-    def exit_code(self) -> int:
-        if self.outcome.exit_code:
-            return self.outcome.exit_code
-        return 1 if (self.table["status"].str.startswith("error")).any() else 0
+        out += [Closure(kind, v) for v in sorted({v for vs in values for v in vs})]
+    if "offer" in flows and flows["offer"].notna().any():
+        bought = flows["offer"].notna().to_numpy() & (flow_x > 1e-9)
+        bought_routes = pd.unique(flows["route"].to_numpy()[bought])
+        countries = sorted(set(inputs.routes.loc[bought_routes, "origin_country"]))
+        out += [Closure("origin_country", c) for c in countries]
+    return out
 
 
 def run_stress(
-    source: str | Path | Inputs,
-    output: str | Path | None = None,
+    inputs: Inputs,
+    options: SolveOptions,
     *,
+    keep_caps: bool = False,
+    lift_rules: bool = False,
     workers: int | None = 1,
     scheduler=None,
-    time_limit: float | None = None,
-    gap: float | None = None,
-    show_progress: bool = True,
-    crisis_cap: float | None = None,
-) -> StressRun:
-    """Solve the base plan, close each item it uses in turn; write the workbook if `output`.
+    show_progress: bool = False,
+):
+    """(the plan's results, the Stress table, the snapshots, the plan's base snapshot)."""
+    base_plan = Plan(inputs, options)
+    solution = base_plan.solve()
+    results = base_plan.results()
+    if not solution.has_solution:
+        return results, pd.DataFrame(), [], None
+    whatif = Plan(inputs, options, closures=True)
+    base = snapshot(whatif, whatif.solve(options, duals=False), "plan")
+    flow = base_plan.lp.columns["flow"]
+    closures = used_closures(inputs, solution.x[flow.start : flow.stop])
+    jobs = [Job(str(c), [Change("close", str(c))]) for c in closures]
+    footing = Footing(keep_caps=keep_caps, lift_rules=lift_rules)
+    with progress(len(jobs), "closures", show_progress) as advance:
+        snaps = run_jobs(
+            inputs,
+            jobs,
+            options,
+            footing,
+            workers=workers,
+            scheduler=scheduler,
+            plan=whatif,
+            on_done=lambda s: advance(f"{s.name}: {s.status}"),
+        )
+    units = inputs.commodities["unit"]
+    reports = []
+    for closure, snap in zip(closures, snaps, strict=True):
+        report = closure_report(
+            str(closure), base, snap, stopped_by(whatif, base, [closure]), units
+        )
+        report["status"] = snap.status + (f" ({snap.message})" if snap.message else "")
+        routes = inputs.flows["route"].iloc[closed_flows(inputs, closure)]
+        report["routes_closed"] = ", ".join(dict.fromkeys(routes))
+        reports.append(report)
+    table = sort_reports(reports)
+    return results, table, snaps, base
 
-    `crisis_cap` sets the default transit cap of the closed plans (1 lifts it): with a hard
-    cap a contract left with one corridor can deliver nothing, so a planner asks both."""
-    from ..io.load import read_workbook
-    from ..io.write import write_results
-    from ..pipeline import options_for, run
 
+def console_lines(table: pd.DataFrame, currency: str) -> list[str]:
+    """One line per closure: the worst commodity's delivered share and the total cost
+    change (never a total that adds commodities)."""
+    lines = []
+    for name, rows in table.groupby("closure", sort=False):
+        all_row = rows[rows["commodity"] == ALL].iloc[0]
+        per = rows[rows["commodity"] != ALL]
+        worst = worst_share(rows)
+        if np.isnan(worst):
+            lines.append(f"  {name}: no plan ({all_row['status']})")
+            continue
+        k = per.loc[per["delivered_share"].astype(float).idxmin()]
+        short = [
+            f"{r.commodity} {r.delivered_share:.1%}"
+            for r in per.itertuples(index=False)
+            if r.delivered_share < 1 - 1e-6
+        ]
+        stopped = per[per["stopped_share"] > 0]
+        stop_text = ", ".join(f"{r.commodity} {r.stopped_share:.0%}" for r in stopped.itertuples())
+        lines.append(
+            f"  {name}: worst delivered {worst:.1%} ({k['commodity']}), total cost change "
+            f"{fmt_money(all_row['total_cost_change'], currency)}"
+            + (f"; short: {', '.join(short)}" if short else "")
+            + (f"; stops unrerouted: {stop_text}" if stop_text else "")
+        )
+    return lines
+
+
+def charts(table: pd.DataFrame) -> list[ChartSpec]:
+    """Per closure: the worst delivered share; and the total cost change."""
+    return [
+        ChartSpec(
+            sheet=f"{SHEET} chart",
+            kind="bar",
+            title="If it closed: worst delivered share of any commodity after re-planning",
+            categories="closure",
+            series=["worst_delivered_share"],
+            y_format="share",
+        ),
+        ChartSpec(
+            sheet=f"{SHEET} chart",
+            kind="bar",
+            title="Total cost change of the re-plan (lost cargo at its penalty included)",
+            categories="closure",
+            series=["total_cost_change"],
+            y_format="money",
+        ),
+    ]
+
+
+def chart_table(table: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for name, group in table.groupby("closure", sort=False):
+        all_row = group[group["commodity"] == ALL].iloc[0]
+        rows.append(
+            {
+                "closure": name,
+                "worst_delivered_share": worst_share(group),
+                "total_cost_change": all_row["total_cost_change"],
+            }
+        )
+    return pd.DataFrame(rows, columns=["closure", "worst_delivered_share", "total_cost_change"])
+
+
+def headline(results, table: pd.DataFrame) -> Dashboard:
+    """The stress workbook's first page: the worst closures."""
+    top = chart_table(table).head(12)
+    return Dashboard(
+        title=f"Stress test: {results.input_file}",
+        subtitle="each transit country, chokepoint and corridor the plan uses, closed in turn; "
+        "worst first",
+        blocks=[
+            Block(
+                "Closures, worst first",
+                top,
+                {"closure": "text", "worst_delivered_share": "share", "total_cost_change": "money"},
+            )
+        ],
+        charts=[
+            ChartSpec(
+                sheet="Dashboard",
+                block="Closures, worst first",
+                kind="bar",
+                title="Worst delivered share of any commodity after re-planning",
+                categories="closure",
+                series=["worst_delivered_share"],
+                y_format="share",
+            )
+        ],
+    )
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--keep-caps",
+        action="store_true",
+        help="hold the default cap during a closure (default: suspended where a route is lost)",
+    )
+    p.add_argument(
+        "--lift-rules",
+        action="store_true",
+        help="also lift the Limits share rules in the scopes a closure touches",
+    )
+    p.add_argument(
+        "--workers", type=int, default=1, help="solve the closures in this many local processes"
+    )
+    p.add_argument("--dask-scheduler", metavar="ADDRESS", help="solve on this Dask cluster")
+
+
+def compute(inputs: Inputs, args: argparse.Namespace, options: SolveOptions) -> Report:
     start = time.perf_counter()
-    inputs = source if isinstance(source, Inputs) else read_workbook(source)
-    outcome = run(inputs, time_limit=time_limit, gap=gap)
-    results = outcome.results
-    if not outcome.result.has_solution:
-        path = write_results(results, output) if output is not None else None
-        empty = pd.DataFrame(columns=COLUMNS)
-        return StressRun(outcome, empty, path, time.perf_counter() - start)
-    options = options_for(inputs, time_limit, gap)
-    flows = results.sheets["Flows"]
-    base = variant_of(BASE, [], inputs, inputs, outcome.result, results)
-    crisis = [] if crisis_cap is None else [Change("set_limit", "rule:default_cap", crisis_cap)]
-    batch = {
-        f"{kind}:{ident}": [Change("close", f"{kind}:{ident}"), *crisis]
-        for kind, ident in used_items(inputs, flows)
-    }
-    variants = run_batch_shown(
-        inputs, batch, options, "closures", show_progress, workers=workers, scheduler=scheduler
-    )
-    table = stress_table(inputs, flows, base, variants)
-    path = None
-    if output is not None:
-        results.sheets[SHEET] = table
-        path = write_results(results, output, charts={SHEET: charts(table)})
-    return StressRun(outcome, table, path, time.perf_counter() - start)
-
-
-def add_arguments(p) -> None:
-    from ..cli import add_input_output, add_solve_options
-
-    add_input_output(p, "stress")
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="solve the closures in this many local processes (default 1: in this process)",
-    )
-    p.add_argument(
-        "--dask-scheduler", metavar="ADDRESS", help="solve the closures on this Dask cluster"
-    )
-    p.add_argument(
-        "--cap",
-        type=float,
-        metavar="SHARE",
-        help="default transit cap while something is closed (1 lifts it); default: as set",
-    )
-    add_solve_options(p)
-
-
-def run(args) -> int:
     if args.workers < 1:
-        print("corridor stress: --workers must be at least 1", file=sys.stderr)
-        return 1
-    output = args.output or args.input.with_name(f"{args.input.stem}_stress.xlsx")
-    done = run_stress(
-        args.input,
-        output,
+        raise ValueError("--workers must be at least 1")
+    results, table, snaps, base = run_stress(
+        inputs,
+        options,
+        keep_caps=args.keep_caps,
+        lift_rules=args.lift_rules,
         workers=args.workers,
         scheduler=args.dask_scheduler,
-        time_limit=args.time_limit,
-        gap=args.gap,
-        crisis_cap=args.cap,
+        show_progress=True,
     )
-    summary = done.outcome.results.summary
-    if not done.outcome.result.has_solution:
-        print(f"the base plan has no solution ({summary['status']}); nothing to stress")
-    else:
-        currency = done.outcome.results.currency
-        print(
-            f"base plan: cost {summary['objective']:,.0f} {currency}, delivered "
-            f"{summary['delivered']:,.6g} of {summary['contracted']:,.6g} capacity units"
+    if base is None:
+        return Report(
+            results,
+            1,
+            [f"the plan has no solution ({results.status}); nothing to stress"],
         )
-        for row in done.table.itertuples(index=False):
-            after = (
-                "no plan"
-                if row.delivered_share_after is None
-                or row.delivered_share_after != row.delivered_share_after
-                else f"delivers {row.delivered_share_after:.1%}, extra cost {row.extra_cost:+,.0f}"
-            )
-            print(
-                f"  {row.kind} {row.closed}: stops {row.stopped_share:.1%} unrerouted; "
-                f"re-optimised {after}"
-                + (f"  [short: {row.contracts_short}]" if row.contracts_short else "")
-            )
-    print(f"{len(done.table)} closure(s) in {done.seconds:.1f} s; results: {done.path}")
-    return done.exit_code
+    results.sheets[SHEET] = table
+    results.sheets[f"{SHEET} chart"] = chart_table(table)
+    results.charts += charts(table)
+    results.dashboard = headline(results, table)
+    currency = results.currency
+    footing = (
+        "the default cap held"
+        if args.keep_caps
+        else "the default cap suspended where a closure takes a route"
+    )
+    lines = [
+        f"plan: cost {fmt_money(results.summary['objective'], currency)}; closures with {footing}",
+        *console_lines(table, currency),
+        f"{len(snaps)} closure(s) in {time.perf_counter() - start:.1f} s",
+    ]
+    errors = any(s.status == "error" for s in snaps)
+    return Report(results, 1 if errors else 0, lines)
+
+
+COMMAND = Command(
+    "stress",
+    "close each transit country, chokepoint and corridor the plan uses, in turn",
+    "stress",
+    compute,
+    add_arguments,
+)

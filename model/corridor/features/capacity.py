@@ -1,45 +1,46 @@
 """Node, leg and route capacities per period.
 
-Components
-----------
-CAPACITIES              (type, id, period) with a finite capacity that some flow can load
+Rows
+----
 capacity_limit[k,i,t]:  sum_{flows through i in t} capacity_use * flow
                           - sum_{e on i in effect in t} added_capacity[e] * build[e]
                           <= capacity[k,i,t]
-A route loads its own capacity, every leg's and every node's, origin and destination
-included. Reads ``inputs.capacity`` and ``inputs.usage`` (data.py).
+for each (type, id, period) with a finite capacity that some flow can load. A route loads
+its own capacity, every leg's and every node's, origin and destination included. Reads
+``inputs.capacity`` and ``inputs.usage`` (data.py).
 """
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from ..data import expansions_in_effect
+from ..lp import LinearProgram, Terms
 
-from . import expansions
-from .base import groups, row
+KEYS = ["type", "id", "period"]
 
 
-def add(m: pyo.Block, inputs) -> None:
-    cap = inputs.capacity
+def define(lp: LinearProgram, inputs) -> None:
+    cap, usage = inputs.capacity, inputs.usage
     if cap.empty:
         return
-    usage = inputs.usage
-    members = {
-        k: (idx, co)
-        for k, idx, co in groups(
-            usage["cap_row"].to_numpy(), usage["flow"].to_numpy(), usage["coef"].to_numpy()
+    flow = lp.columns["flow"]
+    terms = Terms()
+    terms.add(
+        usage["cap_row"].to_numpy(),
+        flow.start + usage["flow"].to_numpy(),
+        usage["coef"].to_numpy(dtype=float),
+    )
+    if "build" in lp.columns:
+        hits = expansions_in_effect(inputs, cap)
+        build = lp.columns["build"]
+        terms.add(
+            hits["row"].to_numpy(),
+            build.start + hits["expansion"].to_numpy(),
+            -hits["added"].to_numpy(),
         )
-    }
-    keys = list(zip(cap["type"], cap["id"], cap["period"], strict=True))
-    limit = cap["capacity"].to_numpy()
-    position = {k: i for i, k in enumerate(keys)}
-    order = inputs.period_index
-
-    def rule(_, kind, ident, period):
-        i = position[kind, ident, period]
-        idx, co = members[i]
-        added = expansions.added_terms(m, kind, ident, order[period])
-        body = row(m, idx, co, [v for _, v in added], [-a for a, _ in added])
-        return body <= float(limit[i])
-
-    m.CAPACITIES = pyo.Set(initialize=keys, dimen=3, ordered=True)
-    m.capacity_limit = pyo.Constraint(m.CAPACITIES, rule=rule)
+    lp.add_rows(
+        "capacity_limit",
+        cap[KEYS],
+        terms,
+        upper=cap["capacity"].to_numpy(dtype=float),
+        set_name="CAPACITIES",
+    )

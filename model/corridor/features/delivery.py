@@ -1,49 +1,53 @@
 """Delivery of each contract in each period, with optional shortfall.
 
-Components
-----------
-SHORTFALLS              (contract, period) rows of ``inputs.demand`` with a penalty
-shortfall[c,t]          in [0, volume], commodity units not delivered
-delivery[c,t]:          sum_r flow[c,r,t] + shortfall[c,t] = volume[c,t]
-cost term ``shortfall_cost`` = sum penalty[c,t] * shortfall[c,t]
+Columns
+-------
+shortfall[c,t]  in [0, volume[c,t]], commodity units not delivered, for the (contract,
+                period) rows of ``inputs.demand`` with a penalty
+Rows
+----
+delivery[c,t]:  sum_r flow[c,r,t] + shortfall[c,t] = volume[c,t]
+
+Cost term ``shortfall_cost`` = sum penalty[c,t] * shortfall[c,t].
+
+For closures and scenarios (``closures=True``) every row gets a shortfall column: a row
+without a penalty gets upper bound 0 (the plan as it stands) and cost ``closure_penalty``,
+so a closure allows its shortfall by raising the bound (spec section 5).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pyomo.environ as pyo
 
-from .base import add_cost, groups, linear, row
+from ..lp import LinearProgram, Terms
+
+KEYS = ["contract", "period"]
 
 
-def add(m: pyo.Block, inputs) -> None:
+def define(lp: LinearProgram, inputs, closures: bool = False) -> None:
     demand, flows = inputs.demand, inputs.flows
-    penalised = demand[demand["penalty"].notna()]
-    keys = list(zip(penalised["contract"], penalised["period"], strict=True))
-    m.SHORTFALLS = pyo.Set(initialize=keys, dimen=2, ordered=True)
-    volume = dict(zip(keys, penalised["volume"], strict=True))
-    m.shortfall = pyo.Var(
-        m.SHORTFALLS, within=pyo.NonNegativeReals, bounds=lambda _, c, t: (0.0, volume[c, t])
+    if demand.empty:
+        return
+    penalty = demand["penalty"].to_numpy(dtype=float)
+    volume = demand["volume"].to_numpy(dtype=float)
+    has = ~np.isnan(penalty)
+    if closures:
+        penalised = np.arange(len(demand))
+        upper = np.where(has, volume, 0.0)
+        penalty = np.where(has, penalty, inputs.closure_penalty)
+    else:
+        penalised = np.flatnonzero(has)
+        upper = volume[penalised]
+    short = lp.add_columns(
+        "shortfall",
+        demand.loc[penalised, KEYS],
+        upper=upper,
+        set_name="SHORTFALLS",
+        doc="commodity units not delivered",
     )
-    members = {
-        int(d): idx
-        for d, idx, _ in groups(
-            flows["demand"].to_numpy(), np.arange(len(flows)), np.ones(len(flows))
-        )
-    }
-    rows = list(zip(demand["contract"], demand["period"], demand["volume"], strict=True))
-
-    def rule(_, d):
-        c, t, vol = rows[d]
-        idx = members.get(d, ())
-        short = [m.shortfall[c, t]] if (c, t) in volume else []
-        return row(m, idx, np.ones(len(idx)), short, [1.0] * len(short)) == float(vol)
-
-    m.DEMAND = pyo.RangeSet(0, len(rows) - 1)
-    m.delivery = pyo.Constraint(m.DEMAND, rule=rule)
-    if keys:
-        add_cost(
-            m,
-            "shortfall_cost",
-            linear(penalised["penalty"].to_numpy(), [m.shortfall[k] for k in keys]),
-        )
+    flow = lp.columns["flow"]
+    terms = Terms()
+    terms.add(flows["demand"].to_numpy(), flow.cols)
+    terms.add(penalised, short.cols)
+    lp.add_rows("delivery", demand[KEYS], terms, lower=volume, upper=volume)
+    lp.add_cost("shortfall_cost", short.cols, penalty[penalised])

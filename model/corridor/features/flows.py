@@ -1,28 +1,30 @@
-"""Flow variables and their per-unit costs.
+"""Flow variables and their logistics costs.
 
-Components
-----------
-FLOWS         (contract, route, period) for each contract, eligible route and period
-flow[c,r,t]   >= 0, commodity units moved
-cost term ``variable_cost`` = sum unit_cost[c,r] * flow[c,r,t], where for commodity k
+Columns
+-------
+flow[c,r,t] >= 0      commodity units of contract c on eligible route r in period t
+                      (keys: contract, route, period; one column per row of ``inputs.flows``,
+                      in the same order)
 
-    unit_cost = cu_k * (cf_k * (sum leg cost + sum node handling) + carbon_price * sum leg co2)
-                + value_k * carrying_cost_rate * (sum leg days) / 365
+Cost terms: ``transport_cost``, ``handling_cost``, ``carrying_cost``, ``carbon_cost`` with, for
+commodity k on route r,
 
-Reads ``inputs.flows`` (built in data.py).
+    transport = cu_k * cf_k * sum leg cost         handling = cu_k * cf_k * sum node handling
+    carbon    = cu_k * carbon_price * sum leg co2  carrying = value_k * rate * sum leg days / 365
+
+Reads ``inputs.flows`` (data.py).
 """
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from ..lp import LinearProgram
 
-from .base import add_cost, linear
+KEYS = ["contract", "route", "period"]
+COST_PARTS = ("transport", "handling", "carrying", "carbon")
 
 
-def add(m: pyo.Block, inputs) -> None:
+def define(lp: LinearProgram, inputs) -> None:
     f = inputs.flows
-    keys = list(zip(f["contract"], f["route"], f["period"], strict=True))
-    m.FLOWS = pyo.Set(initialize=keys, dimen=3, ordered=True)
-    m.flow = pyo.Var(m.FLOWS, within=pyo.NonNegativeReals)
-    m.flow_list = list(m.flow.values())  # position i = row i of inputs.flows
-    add_cost(m, "variable_cost", linear(f["unit_cost"].to_numpy(), m.flow_list))
+    flow = lp.add_columns("flow", f[KEYS], set_name="FLOWS", doc="commodity units moved")
+    for part in COST_PARTS:
+        lp.add_cost(f"{part}_cost", flow.cols, f[part].to_numpy(dtype=float))

@@ -1,48 +1,54 @@
 """Shipment lots.
 
-Components
-----------
-LOTTED                 (route, period) with a lot_size and some flow variable
-shipments[r,t]         integer >= 0, lots sent (upper bound ceil(M[r,t] / lot_size))
-lot_count[r,t]:        load[r,t] <= lot_size[r] * shipments[r,t]
-cost term ``lot_cost`` = sum lot_cost[r] * shipments[r,t]
+Columns
+-------
+shipments[r,t]  integer >= 0, lots sent on route r in period t, for routes with a lot_size
+                and flows in t; upper bound ceil(M[r,t] / lot_size) (M as in route_use.py)
+Rows
+----
+lot_count[r,t]:  load[r,t] - lot_size[r] * shipments[r,t] <= 0
+
+Cost term ``lot_cost`` = sum lot_cost[r] * shipments[r,t].
 """
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
-import pyomo.environ as pyo
-
-from .base import add_cost, linear, row
-from .route_use import loads_and_bounds
+from ..lp import LinearProgram, Terms
 
 
-def add(m: pyo.Block, inputs) -> None:
-    routes = inputs.routes
-    lotted = routes.index[routes["lot_size"] > 0]
-    if len(lotted) == 0:
+def define(lp: LinearProgram, inputs) -> None:
+    routes, flows = inputs.routes, inputs.flows
+    if not (routes["lot_size"] > 0).any():
         return
-    loads, bound = loads_and_bounds(m, inputs)
-    keys = [(r, t) for r in lotted for t in inputs.periods if (r, t) in loads]
-    if not keys:
+    loads = inputs.route_loads
+    size = loads.keys["route"].map(routes["lot_size"]).to_numpy(dtype=float)
+    pairs = np.flatnonzero(size > 0)
+    if len(pairs) == 0:
         return
-    size = routes["lot_size"].to_dict()
-    m.LOTTED = pyo.Set(initialize=keys, dimen=2, ordered=True)
-
-    def most_lots(_, r, t):
-        lots = bound.get((r, t), math.inf) / size[r]  # a tiny lot size can overflow to inf
-        return (0, math.ceil(lots - 1e-9) if math.isfinite(lots) else None)
-
-    m.shipments = pyo.Var(m.LOTTED, within=pyo.NonNegativeIntegers, bounds=most_lots)
-
-    def rule(_, r, t):
-        idx, co = loads[r, t]
-        return row(m, idx, co, [m.shipments[r, t]], [-size[r]]) <= 0
-
-    m.lot_count = pyo.Constraint(m.LOTTED, rule=rule)
-    add_cost(
-        m,
-        "lot_cost",
-        linear([routes.at[r, "lot_cost"] for r, _ in keys], [m.shipments[k] for k in keys]),
+    with np.errstate(over="ignore", divide="ignore"):
+        most = loads.bound[pairs] / size[pairs]  # a tiny lot size can overflow to inf
+    upper = np.where(np.isfinite(most), np.ceil(most - 1e-9), np.inf)
+    ships = lp.add_columns(
+        "shipments",
+        loads.keys.iloc[pairs],
+        upper=upper,
+        integer=True,
+        set_name="LOTTED",
+        doc="lots sent",
     )
+    row_of_pair = np.full(len(loads.keys), -1, dtype=np.int64)
+    row_of_pair[pairs] = np.arange(len(pairs))
+    flow_row = row_of_pair[loads.of_flow]
+    on = np.flatnonzero(flow_row >= 0)
+    terms = Terms()
+    terms.add(
+        flow_row[on],
+        lp.columns["flow"].start + on,
+        flows["capacity_use"].to_numpy(dtype=float)[on],
+    )
+    terms.add(np.arange(len(pairs)), ships.cols, -size[pairs])
+    lp.add_rows("lot_count", loads.keys.iloc[pairs], terms, upper=0.0, doc="load <= lots")
+    cost = loads.keys["route"].iloc[pairs].map(routes["lot_cost"]).to_numpy(dtype=float)
+    lp.add_cost("lot_cost", ships.cols, cost)

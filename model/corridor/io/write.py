@@ -322,3 +322,75 @@ def guide_frame(sheets: dict[str, pd.DataFrame]) -> pd.DataFrame:
         for col in columns:
             rows.append({"sheet": sheet, "column": col.name, "unit": col.unit, "meaning": col.help})
     return pd.DataFrame(rows, columns=["sheet", "column", "unit", "meaning"])
+
+
+def check_output(output: str | Path, inputs: list[str | Path], *, results: bool = True) -> None:
+    """Refuse to write over an input file (by any path to it) or a results file that is
+    not .xlsx: an InputError, nothing written."""
+    from ..errors import InputError, InputIssue
+
+    target = Path(output)
+    if results and target.suffix.lower() != ".xlsx":
+        raise InputError(
+            [
+                InputIssue(
+                    "",
+                    "",
+                    "",
+                    str(output),
+                    f"results files are .xlsx; name the output {target.with_suffix('.xlsx').name}",
+                )
+            ]
+        )
+    resolved = target.resolve()
+    for source in inputs:
+        src = Path(source)
+        same = (
+            resolved == src.resolve() or str(resolved).casefold() == str(src.resolve()).casefold()
+        )
+        if not same and target.exists() and src.exists():
+            same = os.path.samefile(target, src)
+        if same:
+            raise InputError(
+                [
+                    InputIssue(
+                        "",
+                        "",
+                        "",
+                        str(output),
+                        f"{target.name} is an input of this run; "
+                        "choose another output file (-o) so the input is kept",
+                    )
+                ]
+            )
+
+
+def check_template_target(output: str | Path, *, force: bool = False) -> None:
+    """`corridor template` never replaces an existing file unless told to (`--force`)."""
+    from ..errors import InputError, InputIssue
+
+    target = Path(output)
+    if target.suffix.lower() != ".xlsx":
+        raise InputError(
+            [
+                InputIssue(
+                    "",
+                    "",
+                    "",
+                    str(output),
+                    f"a template is an .xlsx file; name it {target.with_suffix('.xlsx').name}",
+                )
+            ]
+        )
+    if target.exists() and not force:
+        raise InputError(
+            [
+                InputIssue(
+                    "",
+                    "",
+                    "",
+                    str(output),
+                    f"{target.name} exists; choose another name or add --force to replace it",
+                )
+            ]
+        )

@@ -1,0 +1,476 @@
+"""LinearProgram -> HiGHS (highspy, in memory) -> a Solution, with no process-wide effects.
+
+`HighsModel` holds one HiGHS instance with the program passed in one ``passModel`` call
+(column-wise arrays, no files). It is safe to use one per thread: it is built on highspy's
+raw ``_Highs`` class, so no class-level lock is shared between instances, HiGHS never prints
+its banner to the process's stdout (its log goes through a callback into the
+``corridor.highs`` logger, and only when that logger listens), and no signal handler is
+installed. Cancellation (`cancel`, an Event another thread may set) and progress (`progress`,
+called with the incumbent, the bound, the gap and the seconds) run through HiGHS's
+callbacks. The outcome is mapped to the spec's words and never dressed up: a plan is only
+"optimal" when HiGHS proves it so.
+
+Model changes for re-solves (`change_costs`, `change_col_bounds`, `change_row_bounds`,
+`change_coeffs`, `add_rows`, `delete_rows`) keep HiGHS's basis, so the next solve starts warm.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from highspy._core import (
+    HighsLp,
+    HighsModelStatus,
+    HighsSolution,
+    HighsStatus,
+    HighsVarType,
+    MatrixFormat,
+    _Highs,
+    cb,
+    kHighsInf,
+)
+
+from .lp import LinearProgram
+
+log = logging.getLogger("corridor")
+highs_log = logging.getLogger("corridor.highs")
+INF = kHighsInf
+# Set by the command line's Ctrl-C handler (and only there): every solve in the process stops
+# and keeps its best plan. Library callers use SolveOptions.cancel instead.
+INTERRUPT = threading.Event()
+_INTERRUPT_ARMED = threading.Event()
+
+
+def arm_interrupt(on: bool) -> None:
+    """Make every solve listen to INTERRUPT (the command line does, while it runs)."""
+    (_INTERRUPT_ARMED.set if on else _INTERRUPT_ARMED.clear)()
+
+
+@dataclass
+class SolveOptions:
+    """How to solve: limits, the solver's own options, and who may stop or watch it."""
+
+    time_limit: float = 60.0
+    mip_gap: float = 1e-4
+    verbose: bool = False  # stream the HiGHS log to the corridor.highs logger
+    highs_options: dict[str, object] = field(default_factory=dict)
+    cancel: threading.Event | None = None  # set from any thread to stop the solve
+    progress: Callable[[dict], None] | None = None  # incumbent, bound, gap, seconds
+
+
+@dataclass
+class SolveResult:
+    """What the solver said, in the spec's terms."""
+
+    status: str  # optimal, feasible, infeasible, unbounded, no_solution, error
+    objective: float | None = None
+    best_bound: float | None = None
+    gap: float | None = None
+    solve_seconds: float = 0.0
+    handoff_seconds: float = 0.0
+    is_mip: bool = False
+    nodes: int = 0
+    message: str = ""
+    highs_status: str = ""
+    interrupted: bool = False
+    n_vars: int = 0
+    n_cons: int = 0
+    n_nonzeros: int = 0
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+
+@dataclass
+class Solution:
+    """A solve's outcome with the values: columns `x`, and the row duals (`row_dual`, d total
+    cost / d row bound) where they exist: an LP solved to optimality, or a MIP's LP with its
+    integer decisions fixed (`duals_from` says which)."""
+
+    result: SolveResult
+    x: np.ndarray | None = None
+    row_dual: np.ndarray | None = None
+    col_dual: np.ndarray | None = None
+    duals_from: str = ""  # "lp", "fixed_integers" or "" (none)
+
+    @property
+    def status(self) -> str:
+        return self.result.status
+
+    @property
+    def has_solution(self) -> bool:
+        return self.result.has_solution
+
+
+def highs_version() -> str:
+    h = _Highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+def highs_lp(
+    cost: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    integer: np.ndarray,
+    matrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    offset: float = 0.0,
+) -> HighsLp:
+    """A HighsLp from arrays and a scipy CSC matrix."""
+    lp = HighsLp()
+    lp.num_col_ = len(cost)
+    lp.num_row_ = len(row_lower)
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.where(np.isinf(lower), -INF, lower).astype(float)
+    lp.col_upper_ = np.where(np.isinf(upper), INF, upper).astype(float)
+    lp.row_lower_ = np.where(np.isinf(row_lower), -INF, row_lower).astype(float)
+    lp.row_upper_ = np.where(np.isinf(row_upper), INF, row_upper).astype(float)
+    lp.offset_ = float(offset)
+    lp.a_matrix_.format_ = MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = len(cost)
+    lp.a_matrix_.num_row_ = len(row_lower)
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(float)
+    if integer.any():
+        lp.integrality_ = np.where(
+            integer, HighsVarType.kInteger, HighsVarType.kContinuous
+        ).tolist()
+    return lp
+
+
+def to_highs_lp(lp: LinearProgram) -> HighsLp:
+    """The LinearProgram as one HighsLp (the hand-off: arrays only)."""
+    lower, upper, integer = lp.bounds()
+    row_lower, row_upper = lp.row_bounds()
+    return highs_lp(lp.cost_vector(), lower, upper, integer, lp.matrix("csc"), row_lower, row_upper)
+
+
+_STOPPED = {
+    HighsModelStatus.kTimeLimit,
+    HighsModelStatus.kIterationLimit,
+    HighsModelStatus.kInterrupt,
+    HighsModelStatus.kSolutionLimit,
+    HighsModelStatus.kObjectiveBound,
+    HighsModelStatus.kObjectiveTarget,
+}
+_INTERRUPTS = (
+    cb.HighsCallbackType.kCallbackSimplexInterrupt,
+    cb.HighsCallbackType.kCallbackIpmInterrupt,
+    cb.HighsCallbackType.kCallbackMipInterrupt,
+)
+
+
+class HighsModel:
+    """One HiGHS instance holding one program (see the module docstring)."""
+
+    def __init__(self, program: LinearProgram | HighsLp) -> None:
+        start = time.perf_counter()
+        self.highs = _Highs()
+        self.highs.setOptionValue("output_flag", False)  # before anything can print
+        lp = to_highs_lp(program) if isinstance(program, LinearProgram) else program
+        self.integer = (
+            np.array([v == HighsVarType.kInteger for v in lp.integrality_], dtype=bool)
+            if len(lp.integrality_)
+            else np.zeros(lp.num_col_, dtype=bool)
+        )
+        status = self.highs.passModel(lp)
+        if status == HighsStatus.kError:
+            raise ValueError("HiGHS refused the model (passModel returned an error)")
+        self.handoff_seconds = time.perf_counter() - start
+        self._cancel: threading.Event | None = None
+        self._progress: Callable[[dict], None] | None = None
+        self._started = 0.0
+        self._callbacks_on = False
+
+    # ------------------------------------------------------------------ solving
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    def _callback(self, kind, message, data_out, data_in, _user) -> None:
+        if kind == cb.HighsCallbackType.kCallbackLogging:
+            text = message.rstrip()
+            if text:
+                highs_log.info("%s", text)
+            return
+        if kind in _INTERRUPTS:
+            if INTERRUPT.is_set() or (self._cancel is not None and self._cancel.is_set()):
+                data_in.user_interrupt = True
+            return
+        if self._progress is not None and kind in (
+            cb.HighsCallbackType.kCallbackMipImprovingSolution,
+            cb.HighsCallbackType.kCallbackMipLogging,
+        ):
+            incumbent = float(data_out.objective_function_value)
+            bound = float(data_out.mip_dual_bound)
+            gap = float(data_out.mip_gap)
+            self._progress(
+                {
+                    "incumbent": incumbent if math.isfinite(incumbent) else None,
+                    "bound": bound if math.isfinite(bound) else None,
+                    "gap": gap if math.isfinite(gap) else None,
+                    "seconds": time.perf_counter() - self._started,
+                    "event": "solution"
+                    if kind == cb.HighsCallbackType.kCallbackMipImprovingSolution
+                    else "log",
+                }
+            )
+
+    def _setup_callbacks(self, options: SolveOptions, listen: bool) -> None:
+        self._cancel, self._progress = options.cancel, options.progress
+        wanted = []
+        if listen:
+            wanted.append(cb.HighsCallbackType.kCallbackLogging)
+        if options.cancel is not None or _INTERRUPT_ARMED.is_set():
+            wanted.extend(_INTERRUPTS)
+        if options.progress is not None and self.is_mip:
+            wanted.extend(
+                (
+                    cb.HighsCallbackType.kCallbackMipImprovingSolution,
+                    cb.HighsCallbackType.kCallbackMipLogging,
+                )
+            )
+        h = self.highs
+        if self._callbacks_on:
+            h.setCallback(None, None)  # stops every callback
+            self._callbacks_on = False
+        if wanted:
+            h.setCallback(self._callback, None)
+            for kind in dict.fromkeys(wanted):
+                h.startCallback(kind)
+            self._callbacks_on = True
+
+    def run(self, options: SolveOptions | None = None) -> SolveResult:
+        """Solve the program as it stands (warm from the last basis after changes)."""
+        options = options or SolveOptions()
+        h = self.highs
+        listen = bool(options.verbose) or highs_log.isEnabledFor(logging.DEBUG)
+        h.setOptionValue("output_flag", listen)
+        h.setOptionValue("log_to_console", False)
+        h.setOptionValue("time_limit", float(options.time_limit))
+        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+        for name, value in options.highs_options.items():
+            if h.setOptionValue(name, value) != HighsStatus.kOk:
+                return SolveResult("error", message=f"HiGHS rejected option {name}={value!r}")
+        self._setup_callbacks(options, listen)
+        if listen and options.verbose and highs_log.level == logging.NOTSET:
+            highs_log.setLevel(logging.INFO)
+        self._started = start = time.perf_counter()
+        try:
+            h.run()
+        finally:
+            if self._callbacks_on:
+                h.setCallback(None, None)
+                self._callbacks_on = False
+        return self._result(time.perf_counter() - start, options)
+
+    def _result(self, seconds: float, options: SolveOptions) -> SolveResult:
+        h = self.highs
+        status = h.getModelStatus()
+        info = h.getInfo()
+        has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        result = SolveResult(
+            "error",
+            solve_seconds=seconds,
+            handoff_seconds=self.handoff_seconds,
+            is_mip=self.is_mip,
+            highs_status=h.modelStatusToString(status),
+            n_vars=h.getNumCol(),
+            n_cons=h.getNumRow(),
+            n_nonzeros=h.getNumNz(),
+            interrupted=status == HighsModelStatus.kInterrupt,
+        )
+        if status == HighsModelStatus.kOptimal:
+            result.status = "optimal"
+        elif status == HighsModelStatus.kInfeasible:
+            result.status = "infeasible"
+        elif status in (HighsModelStatus.kUnbounded, HighsModelStatus.kUnboundedOrInfeasible):
+            result.status = self._unbounded_or_infeasible(status)
+        elif status in _STOPPED:
+            result.status = "feasible" if has_primal else "no_solution"
+            why = "interrupted" if result.interrupted else result.highs_status
+            result.message = f"stopped after {seconds:.1f} s ({why})"
+        else:
+            result.message = f"HiGHS ended with status {result.highs_status}"
+        if result.status in ("optimal", "feasible") and not has_primal:
+            result.status = "no_solution"
+        if result.has_solution:
+            result.objective = float(info.objective_function_value)
+            if self.is_mip:
+                bound = float(info.mip_dual_bound)
+                gap = float(info.mip_gap)
+                result.best_bound = bound if math.isfinite(bound) else None
+                result.gap = gap if math.isfinite(gap) else None
+                result.nodes = int(info.mip_node_count)
+            else:
+                result.best_bound, result.gap = result.objective, 0.0
+        return result
+
+    def _unbounded_or_infeasible(self, status) -> str:
+        """Presolve may not tell the two apart; one re-solve without it does."""
+        if status == HighsModelStatus.kUnbounded:
+            return "unbounded"
+        h = self.highs
+        h.setOptionValue("presolve", "off")
+        h.run()
+        h.setOptionValue("presolve", "choose")
+        if h.getModelStatus() == HighsModelStatus.kInfeasible:
+            return "infeasible"
+        return "unbounded"
+
+    def values(self) -> np.ndarray:
+        """Column values of the last solve; integers rounded where within tolerance."""
+        x = np.asarray(self.highs.getSolution().col_value, dtype=float)
+        if self.is_mip:
+            r = np.round(x)
+            x = np.where(self.integer & (np.abs(x - r) <= 1e-6), r, x)
+        return x
+
+    def solution(self, result: SolveResult, *, duals: bool = True, options=None) -> Solution:
+        """The Solution of the last solve; with `duals`, a MIP's duals come from its LP with
+        the integer decisions fixed at the plan (a second, LP-only solve)."""
+        sol = Solution(result)
+        if not result.has_solution:
+            return sol
+        sol.x = self.values()
+        if not duals:
+            return sol
+        if not self.is_mip:
+            s = self.highs.getSolution()
+            if result.status == "optimal" and s.dual_valid:
+                sol.row_dual = np.asarray(s.row_dual, dtype=float)
+                sol.col_dual = np.asarray(s.col_dual, dtype=float)
+                sol.duals_from = "lp"
+            return sol
+        fixed = self.fixed_integer_duals(sol.x, options)
+        if fixed is not None:
+            sol.row_dual, sol.col_dual = fixed
+            sol.duals_from = "fixed_integers"
+        return sol
+
+    def fixed_integer_duals(
+        self, x: np.ndarray, options: SolveOptions | None = None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Row and column duals of the LP with every integer column fixed at x."""
+        lp = self.highs.getLp()
+        lower = np.asarray(lp.col_lower_, dtype=float)
+        upper = np.asarray(lp.col_upper_, dtype=float)
+        fixed = np.clip(np.round(x[self.integer]), lower[self.integer], upper[self.integer])
+        lower[self.integer] = fixed
+        upper[self.integer] = fixed
+        lp.col_lower_, lp.col_upper_ = lower, upper
+        lp.integrality_ = []
+        other = HighsModel(lp)
+        opts = SolveOptions(
+            time_limit=options.time_limit if options else 60.0,
+            highs_options=dict(options.highs_options) if options else {},
+        )
+        result = other.run(opts)
+        s = other.highs.getSolution()
+        if result.status != "optimal" or not s.dual_valid:
+            log.warning(
+                "marginal values: the LP with integer decisions fixed ended %s; none reported",
+                result.highs_status,
+            )
+            return None
+        return np.asarray(s.row_dual, dtype=float), np.asarray(s.col_dual, dtype=float)
+
+    # ------------------------------------------------------------------ changes
+
+    def change_costs(self, cols: np.ndarray, costs: np.ndarray) -> None:
+        cols = np.asarray(cols, dtype=np.int32)
+        self.highs.changeColsCost(len(cols), cols, np.asarray(costs, dtype=float))
+
+    def change_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        cols = np.asarray(cols, dtype=np.int32)
+        lo = np.where(np.isinf(lower), -INF, lower).astype(float)
+        hi = np.where(np.isinf(upper), INF, upper).astype(float)
+        self.highs.changeColsBounds(len(cols), cols, lo, hi)
+
+    def change_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        rows = np.asarray(rows, dtype=np.int32)
+        lo = np.where(np.isinf(lower), -INF, lower).astype(float)
+        hi = np.where(np.isinf(upper), INF, upper).astype(float)
+        self.highs.changeRowsBounds(len(rows), rows, lo, hi)
+
+    def change_coeffs(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        h = self.highs
+        for r, c, v in zip(rows.tolist(), cols.tolist(), np.asarray(values).tolist(), strict=True):
+            h.changeCoeff(int(r), int(c), float(v))
+
+    def add_rows(self, lower: np.ndarray, upper: np.ndarray, matrix) -> np.ndarray:
+        """Append rows (a scipy CSR matrix over the existing columns); returns their numbers."""
+        first = self.highs.getNumRow()
+        n = len(lower)
+        lo = np.where(np.isinf(lower), -INF, lower).astype(float)
+        hi = np.where(np.isinf(upper), INF, upper).astype(float)
+        self.highs.addRows(
+            n,
+            lo,
+            hi,
+            len(matrix.data),
+            matrix.indptr[:-1].astype(np.int32),
+            matrix.indices.astype(np.int32),
+            matrix.data.astype(float),
+        )
+        return np.arange(first, first + n)
+
+    def delete_rows(self, rows: np.ndarray) -> None:
+        rows = np.asarray(rows, dtype=np.int32)
+        self.highs.deleteRows(len(rows), rows)
+
+    def add_cols(
+        self, cost: np.ndarray, lower: np.ndarray, upper: np.ndarray, matrix=None
+    ) -> np.ndarray:
+        """Append continuous columns (with a scipy CSC matrix over the existing rows)."""
+        first = self.highs.getNumCol()
+        n = len(cost)
+        lo = np.where(np.isinf(lower), -INF, lower).astype(float)
+        hi = np.where(np.isinf(upper), INF, upper).astype(float)
+        if matrix is None:
+            self.highs.addCols(n, np.asarray(cost, float), lo, hi, 0, [], [], [])
+        else:
+            self.highs.addCols(
+                n,
+                np.asarray(cost, float),
+                lo,
+                hi,
+                len(matrix.data),
+                matrix.indptr[:-1].astype(np.int32),
+                matrix.indices.astype(np.int32),
+                matrix.data.astype(float),
+            )
+        self.integer = np.concatenate((self.integer, np.zeros(n, dtype=bool)))
+        return np.arange(first, first + n)
+
+    def basis(self):
+        return self.highs.getBasis()
+
+    def set_basis(self, basis) -> None:
+        self.highs.setBasis(basis)
+
+    def set_start(self, x: np.ndarray) -> None:
+        """A MIP start (a plan known to be feasible)."""
+        s = HighsSolution()
+        s.col_value = np.asarray(x, dtype=float)
+        s.value_valid = True
+        self.highs.setSolution(s)
+
+
+def solve_lp(
+    lp: LinearProgram, options: SolveOptions | None = None, *, duals: bool = True
+) -> tuple[Solution, HighsModel]:
+    """Hand the program to HiGHS, solve, and return the Solution and the solver model."""
+    model = HighsModel(lp)
+    result = model.run(options)
+    return model.solution(result, duals=duals, options=options), model
