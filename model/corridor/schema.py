@@ -1093,3 +1093,119 @@ def canonical_sheet(name: str) -> str | None:
         if normalise_name(spec_name) == key:
             return spec_name
     return None
+
+
+# ---------------------------------------------------------------------------- as data
+
+SCHEMA_VERSION = "1.2"  # the version of the workbook contract this module implements
+
+# The unit of each setting's value (Setting carries none); "" where the value has no unit.
+SETTING_UNITS: dict[str, str] = {
+    "currency": "",
+    "default_max_transit_share": "share",
+    "share_basis": "",
+    "shortfall_penalty": "money/commodity unit",
+    "carrying_cost_rate": "1/year",
+    "carbon_price": "money/CO2 unit",
+    "include_origin_country": "",
+    "time_limit": "seconds",
+    "mip_gap": "share",
+    "closure_penalty": "money/commodity unit",
+    "robust_min_delivery": "share",
+    "robust_against": "",
+    "report_currency": "",
+    "exchange_rate": "report_currency/currency",
+}
+
+
+def _plain(value: object) -> object:
+    """A default as JSON has it: tuples become lists, everything else stays."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def schema() -> dict[str, object]:
+    """The workbook contract as plain data: for a tool that writes input workbooks or reads
+    results without importing the rest of corridor.
+
+    Everything in the answer is a dict, list, str, float, int, bool or None, so
+    ``json.dumps(schema())`` works and ``json.loads`` gives the same dict back. A fresh dict
+    is built on each call; changing it changes nothing in corridor.
+
+    - ``schema_version``: the contract's version ("1.2").
+    - ``input_sheets``: sheet name -> ``required`` (the sheet must exist), ``help``,
+      ``id_kind`` (the kind of id its first column defines, or None) and ``columns``, a list
+      in sheet order of: ``name``, ``kind`` (see this module's docstring), ``required``,
+      ``default`` (None = blank), ``unit``, ``help``, ``ref`` (the id kind a ref, refs or
+      scope column points at), ``choices``, ``minimum``, ``positive`` (strictly above
+      ``minimum``) and ``separator`` (of a list cell).
+    - ``settings``: setting name -> ``kind``, ``default``, ``unit``, ``help``, ``choices``,
+      ``minimum``.
+    - ``result_sheets``: sheet name -> ``columns``: ``name``, ``format`` (text, money,
+      number, share, int, general), ``unit`` and ``help``. A name in angle brackets
+      (``<country>``, ``cost_<commodity>``) stands for one column per country or commodity.
+    - ``summary_items``: Summary item -> ``format`` and ``unit`` ("currency" stands for the
+      run's currency); ``per_commodity_items`` are repeated as ``item:<commodity>`` in the
+      commodity's own unit; ``cost_components`` are the objective's parts.
+    - ``vocabularies``: modes, limit measures, closure kinds, robust kinds, scenario changes
+      and capacity target types.
+    """
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "input_sheets": {
+            sheet.name: {
+                "required": sheet.required,
+                "help": sheet.help,
+                "id_kind": sheet.id_kind,
+                "columns": [
+                    {
+                        "name": c.name,
+                        "kind": c.kind,
+                        "required": c.required,
+                        "default": _plain(c.default),
+                        "unit": c.unit,
+                        "help": c.help,
+                        "ref": c.ref,
+                        "choices": list(c.choices),
+                        "minimum": c.minimum,
+                        "positive": c.positive,
+                        "separator": c.separator,
+                    }
+                    for c in sheet.columns
+                ],
+            }
+            for sheet in INPUT_SHEETS.values()
+        },
+        "settings": {
+            s.name: {
+                "kind": s.kind,
+                "default": _plain(s.default),
+                "unit": SETTING_UNITS.get(s.name, ""),
+                "help": s.help,
+                "choices": list(s.choices),
+                "minimum": s.minimum,
+            }
+            for s in SETTINGS.values()
+        },
+        "result_sheets": {
+            name: {
+                "columns": [
+                    {"name": c.name, "format": c.fmt, "unit": c.unit, "help": c.help}
+                    for c in columns
+                ]
+            }
+            for name, columns in RESULT_SHEETS.items()
+        },
+        "summary_items": {
+            item: {"format": fmt, "unit": unit} for item, (fmt, unit) in SUMMARY_FORMATS.items()
+        },
+        "per_commodity_items": list(PER_COMMODITY_ITEMS),
+        "cost_components": list(COST_COMPONENTS),
+        "vocabularies": {
+            "modes": list(MODES),
+            "measures": list(MEASURES),
+            "closure_kinds": list(CLOSURE_KINDS),
+            "robust_kinds": list(ROBUST_KINDS),
+            "scenario_changes": list(SCENARIO_CHANGES),
+            "target_types": list(TARGET_TYPES),
+        },
+    }
