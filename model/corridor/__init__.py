@@ -12,8 +12,8 @@ The pipeline, one function per arrow::
 from .build import build_model
 from .data import Inputs
 from .errors import InputError, InputIssue
-from .io.load import from_frames, read_workbook
 from .io.write import write_results
+from .load import from_frames, read_workbook
 from .pipeline import extract, run
 from .solve import SolveOptions, SolveResult, solve
 

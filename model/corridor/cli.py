@@ -159,7 +159,7 @@ def cmd_solve(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .io.load import read_workbook
+    from .load import read_workbook
 
     inputs = read_workbook(args.input)
     scenarios = ""

@@ -15,8 +15,8 @@ import pyomo.environ as pyo
 from . import results as results_mod
 from .build import build_model
 from .data import Inputs
-from .io.load import read_workbook
 from .io.write import write_results
+from .load import read_workbook
 from .solve import SolveOptions, SolveResult, solve
 
 log = logging.getLogger("corridor")

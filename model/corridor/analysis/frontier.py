@@ -529,8 +529,8 @@ def run_frontier(
     """Solve the workbook as given and sweep its cap, all on one model; write the results
     workbook when `output` is given."""
     from ..data import Inputs
-    from ..io.load import read_workbook
     from ..io.write import write_results
+    from ..load import read_workbook
     from ..pipeline import EXIT_CODES, extract, options_for
     from .marginal import add_marginal_values
 

@@ -249,8 +249,8 @@ def run_map(
     """Solve, draw the plan and write the results workbook with a Map sheet.
 
     Returns (pipeline Outcome, PlanMap or None when there is no plan)."""
-    from ..io.load import read_workbook
     from ..io.write import write_results
+    from ..load import read_workbook
     from ..pipeline import run
 
     output = Path(output)

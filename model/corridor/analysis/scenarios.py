@@ -521,8 +521,8 @@ def run_scenarios(
     show_progress: bool = True,
 ) -> ScenarioRun:
     """Solve the base plan and every scenario; write the workbook if `output`."""
-    from ..io.load import read_workbook
     from ..io.write import write_results
+    from ..load import read_workbook
     from ..pipeline import options_for, run
 
     start = time.perf_counter()

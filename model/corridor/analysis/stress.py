@@ -176,8 +176,8 @@ def run_stress(
 
     `crisis_cap` sets the default transit cap of the closed plans (1 lifts it): with a hard
     cap a contract left with one corridor can deliver nothing, so a planner asks both."""
-    from ..io.load import read_workbook
     from ..io.write import write_results
+    from ..load import read_workbook
     from ..pipeline import options_for, run
 
     start = time.perf_counter()
