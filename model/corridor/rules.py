@@ -92,6 +92,7 @@ def expand_rule(
                 rule["value"],
                 f"rule {name}: {n_scopes - n_with} of {n_scopes} scopes have no route "
                 f"carrying {rule['value']}; they get no constraint",
+                "rule-partial",
             )
     rows = []
     keys = [*split, "value"]
@@ -152,9 +153,12 @@ def _report_empty(
             "rule",
             name,
             f"rule {name} constrains nothing: {why}; a minimum could never be honoured",
+            "rule-empty",
         )
     else:
-        issues.warn("Limits", where, "rule", name, f"rule {name} constrains nothing: {why}")
+        issues.warn(
+            "Limits", where, "rule", name, f"rule {name} constrains nothing: {why}", "rule-empty"
+        )
 
 
 def _covers(rule: dict, scope: tuple[str, str, str]) -> bool:
@@ -229,6 +233,7 @@ def expand_rules(inputs, issues: Issues, strict: bool = True) -> pd.DataFrame:
                     cap,
                     f"share_basis is value but commodity {', '.join(zero)} has "
                     "value_per_unit 0; give it a value or use share_basis volume",
+                    "value-basis",
                 )
         rows.extend(default_cap_rows(flows, routes, inputs.limits, float(cap)))
     frame = pd.DataFrame(rows, columns=ROW_COLUMNS)

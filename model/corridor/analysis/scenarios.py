@@ -40,9 +40,12 @@ import pandas as pd
 
 from ..data import Inputs
 from ..errors import InputError, InputIssue, Issues, suggest
+from ..io.cells import CellError
 from ..rules import DEFAULT_CAP_RULE
+from ..schema import SCENARIO_CHANGES
 from ..solve import SolveOptions
-from ..whatif import CHANGES, CLOSE_KINDS, Change, apply, routes_closed_by, solve_delivery_first
+from ..validate import parse_scenario_value
+from ..whatif import CLOSE_KINDS, Change, apply, routes_closed_by, solve_delivery_first
 
 log = logging.getLogger("corridor")
 
@@ -59,6 +62,7 @@ TARGET_KINDS: dict[str, tuple[str, ...]] = {
     "scale_cost": ("leg", "route", "all"),
     "scale_volume": ("contract", "commodity", "all"),
     "set_limit": ("rule",),
+    "set_price": ("offer", "supplier"),
 }
 
 
@@ -83,6 +87,8 @@ def known_ids(inputs: Inputs) -> dict[str, set[str]]:
         "contract": set(inputs.contracts["contract"]),
         "commodity": set(inputs.commodities.index),
         "rule": set(inputs.limits["rule"]) | {DEFAULT_CAP_RULE},
+        "offer": set(inputs.offers["offer"]),
+        "supplier": set(inputs.offers["supplier"]),
     }
 
 
@@ -99,6 +105,7 @@ def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
                     None,
                     "no scenarios: add a Scenarios sheet with columns scenario, change, "
                     "target, value (e.g. 'no RU', close, country:RU)",
+                    "empty-sheet",
                 )
             ],
             inputs.source,
@@ -110,22 +117,37 @@ def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
     for rec in table.frame.to_dict("records"):
         row = rec["_row"]
 
-        def error(column: str, value: object, message: str, row: int = row) -> None:
+        def error(column: str, value: object, message: str, code: str, row: int = row) -> None:
             if column in table.letters:
-                issues.error(table.sheet, table.cell(column, row), column, value, message)
+                issues.error(table.sheet, table.cell(column, row), column, value, message, code)
             else:  # the sheet has no such column: name the row
                 message += f" (row {row}: add a {column} column)"
-                issues.error(table.sheet, "", column, value, message)
+                issues.error(table.sheet, "", column, value, message, code)
 
         name = str(rec["scenario"])
         first = spelled.setdefault(name.lower(), name)
         if name.lower() == BASE:
-            error("scenario", name, f"{BASE!r} is the unchanged plan; name the scenario otherwise")
+            error(
+                "scenario",
+                name,
+                f"{BASE!r} is the unchanged plan; name the scenario otherwise",
+                "bad-scenario",
+            )
         elif first != name:
-            error("scenario", name, f"differs from scenario {first!r} only in case or spacing")
+            error(
+                "scenario",
+                name,
+                f"differs from scenario {first!r} only in case or spacing",
+                "bad-scenario",
+            )
         change = str(rec["change"]).strip().lower()
-        if change not in CHANGES:
-            error("change", rec["change"], f"expected one of {', '.join(CHANGES)}")
+        if change not in SCENARIO_CHANGES:
+            error(
+                "change",
+                rec["change"],
+                f"expected one of {', '.join(SCENARIO_CHANGES)}",
+                "bad-choice",
+            )
             continue
         target = str(rec["target"]).strip()
         allowed = TARGET_KINDS[change]
@@ -139,23 +161,36 @@ def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
                 "target",
                 target,
                 f"expected kind:id ({', '.join(k for k in allowed if k != 'all')})",
+                "bad-target",
             )
             continue
         if kind not in allowed:
             forms = [f"{k}:id" if k != "all" else "all" for k in allowed]
-            error("target", target, f"{change} takes a target of the form {' or '.join(forms)}")
+            error(
+                "target",
+                target,
+                f"{change} takes a target of the form {' or '.join(forms)}",
+                "bad-target",
+            )
             continue
         if kind != "all" and ident not in known[kind]:
-            error("target", target, f"unknown {kind} {ident!r}{suggest(ident, known[kind])}")
+            error(
+                "target",
+                target,
+                f"unknown {kind} {ident!r}{suggest(ident, known[kind])}",
+                "unknown-ref",
+            )
             continue
         value = rec["value"]
-        number = (
-            None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-        )
         if change == "close":
-            if number is not None:
+            if not (value is None or (isinstance(value, float) and math.isnan(value))):
                 issues.warn(
-                    table.sheet, table.cell("value", row), "value", value, "close takes no value"
+                    table.sheet,
+                    table.cell("value", row),
+                    "value",
+                    value,
+                    "close takes no value",
+                    "bad-factor",
                 )
             number = None
             closed = routes_closed_by(inputs, kind, ident)
@@ -171,18 +206,13 @@ def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
                         if kind == "country"
                         else ""
                     ),
+                    "route-dropped",
                 )
-        elif number is None:
-            what = "the new max_share (0 to 1)" if change == "set_limit" else "a factor (e.g. 1.2)"
-            error("value", value, f"{change} needs {what}")
-            continue
         else:
-            number = float(number)
-            if not math.isfinite(number) or number < 0:
-                error("value", value, "expected a number >= 0")
-                continue
-            if change == "set_limit" and number > 1:
-                error("value", value, "a share is at most 1 (100%)")
+            try:
+                number = parse_scenario_value(change, value)
+            except CellError as exc:
+                error("value", value, str(exc), exc.code)
                 continue
         target = "all" if kind == "all" else f"{kind}:{ident}"
         batch.setdefault(first, []).append(Change(change, target, number))
