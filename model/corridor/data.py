@@ -351,10 +351,14 @@ def prepare(
     stocks = table_frame(tables, "Stocks")
     disruptions = _disruptions_frame(tables)
     t = tables.get
-    unread = {
+    sourcing = t("Demand") is not None and t("Offers") is not None
+    needed = {n for n in REQUIRED_SHEETS if n != "Contracts" or not sourcing}
+    unread = {  # missing, unreadable, or a needed sheet with no rows: reported on its own
         kind
         for name, kind in ID_SHEETS
-        if (t(name) is None and name in REQUIRED_SHEETS) or (t(name) and not t(name).complete)
+        if (t(name) is None and name in needed)
+        or (t(name) is not None and not t(name).complete)
+        or (name in needed and t(name) is not None and t(name).frame.empty)
     }
     known = {  # ids that parsed (a failed id cell is None and already reported)
         kind: {v for v in values if isinstance(v, str)}
@@ -464,8 +468,7 @@ def prepare(
                 f"{k}:{i}" if k is not None else c
                 for (k, i), c in zip(parsed, disruptions["closure"], strict=True)
             ]
-    sourcing = t("Demand") is not None and t("Offers") is not None
-    for name in ("Contracts", "Routes", "Legs", "Offers"):
+    for name in ("Commodities", "Nodes", "Legs", "Routes", "Contracts", "Offers"):
         table = t(name)
         if (
             table is None

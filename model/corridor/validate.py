@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from .errors import Issues, suggest
+from .errors import Issues, show, suggest
 from .io.cells import CellError, Table, as_number, is_blank, parse_value
 from .schema import CLOSURE_KINDS, SETTINGS, Column, normalise_name
 
@@ -266,16 +266,12 @@ def check_contract_rows(contracts: Table, issues: Issues) -> None:
     check_period_overlap(contracts, ("contract",), issues, lambda k: f"contract {k[0]}")
 
 
-def _groups(table: Table, keys: tuple[str, ...]) -> dict[tuple, list[dict]]:
-    """Rows sharing the key columns, for keys used by more than one row (None keys skipped)."""
-    frame = table.frame
-    repeated = frame[frame.duplicated(list(keys), keep=False)]  # most keys have one row
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for rec in repeated.to_dict("records"):
-        key = tuple(rec[k] for k in keys)
-        if all(k is not None for k in key):
-            groups[key].append(rec)
-    return groups
+def _repeated(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The rows whose key (no part blank) is shared with another row; most keys have one."""
+    shared = frame.duplicated(keys, keep=False)
+    for k in keys:
+        shared &= frame[k].notna()
+    return frame[shared]
 
 
 def _same(a: object, b: object) -> bool:
@@ -291,24 +287,32 @@ def _shown(value: object) -> object:
 
 
 def check_rows_agree(table: Table, key: str, columns: tuple[str, ...], issues: Issues) -> None:
-    """The rows of one contract (offer) agree on `columns`; a cell that differs is named."""
-    for (ident,), recs in _groups(table, (key,)).items():
-        first = recs[0]
-        for rec in recs[1:]:
-            for col in columns:
-                if (col, rec["_row"]) in table.failed or (col, first["_row"]) in table.failed:
-                    continue  # a cell that did not parse is reported already
-                if not _same(rec[col], first[col]):
-                    shown = "blank" if first[col] is None else repr(_shown(first[col]))
-                    issues.error(
-                        table.sheet,
-                        table.cell(col, rec["_row"]),
-                        col,
-                        _shown(rec[col]),
-                        f"{key} {ident} has {shown} in row {first['_row']}; all its rows must "
-                        "agree",
-                        "rows-disagree",
-                    )
+    """The rows of one contract (offer) agree on `columns`; a cell that differs from the
+    key's first row is named."""
+    repeated = _repeated(table.frame, [key])
+    if repeated.empty:
+        return
+    firsts = repeated.drop_duplicates(key).set_index(key)
+    first_row = repeated[key].map(firsts["_row"]).to_numpy()
+    found = []
+    for order, col in enumerate(columns):
+        reference = repeated[key].map(firsts[col]).to_numpy()
+        values = repeated[col].to_numpy()
+        for i in np.flatnonzero([not _same(a, b) for a, b in zip(values, reference, strict=True)]):
+            row, first = int(repeated["_row"].iat[i]), int(first_row[i])
+            if (col, row) in table.failed or (col, first) in table.failed:
+                continue  # a cell that did not parse is reported already
+            found.append((row, order, col, values[i], reference[i], first, repeated[key].iat[i]))
+    for row, _, col, value, reference, first, ident in sorted(found, key=lambda f: f[:2]):
+        shown = "blank" if reference is None else show(_shown(reference))
+        issues.error(
+            table.sheet,
+            table.cell(col, row),
+            col,
+            _shown(value),
+            f"{key} {ident} has {shown} in row {first}; all its rows must agree",
+            "rows-disagree",
+        )
 
 
 def check_period_overlap(
@@ -316,11 +320,20 @@ def check_period_overlap(
 ) -> None:
     """Rows of one key (a contract; a destination and commodity) may not overlap in period:
     a blank period means every period, so it overlaps any other row."""
-    for key, recs in _groups(table, keys).items():
+    repeated = _repeated(table.frame, list(keys))
+    # only keys with a period given twice, or a blank period among several rows, can clash
+    clash_rows = repeated.duplicated([*keys, "period"], keep=False) | repeated["period"].isna()
+    suspects = set(repeated.loc[clash_rows, list(keys)].itertuples(index=False, name=None))
+    if not suspects:
+        return
+    groups: dict[tuple, list[tuple[object, int]]] = defaultdict(list)
+    for rec in repeated[[*keys, "period", "_row"]].itertuples(index=False, name=None):
+        if rec[: len(keys)] in suspects:
+            groups[rec[: len(keys)]].append(rec[len(keys) :])
+    for key, recs in groups.items():
         periods_seen: dict[object, int] = {}
-        for rec in recs:
-            p = rec["period"]
-            if ("period", rec["_row"]) in table.failed:
+        for p, row in recs:
+            if ("period", row) in table.failed:
                 continue
             clash = periods_seen.get(p) or (periods_seen.get(None) if p is not None else None)
             if p is None and periods_seen:
@@ -328,35 +341,37 @@ def check_period_overlap(
             if clash:
                 issues.error(
                     table.sheet,
-                    table.cell("period", rec["_row"]),
+                    table.cell("period", row),
                     "period",
                     p or "(blank = every period)",
                     f"{describe(key)} already has a row for this period (row {clash}); "
                     "rows may not overlap",
                     "overlap",
                 )
-            periods_seen.setdefault(p, rec["_row"])
+            periods_seen.setdefault(p, row)
 
 
 def check_key_case(table: Table, column: str, issues: Issues, what: str) -> None:
     """Keys that may repeat (a contract split by period) may not differ only in case."""
+    frame = table.frame[[column, "_row"]]
+    frame = frame[frame[column].notna()]
+    folded = frame[column].astype(str).str.lower().str.replace(r"[\s_]", "", regex=True)
+    spellings = frame.assign(_fold=folded.to_numpy()).drop_duplicates([column])
+    clashes = spellings[spellings.duplicated("_fold", keep=False)]  # rare: loop over them only
     first: dict[str, tuple[str, int]] = {}
-    for value, row in zip(table.frame[column], table.frame["_row"], strict=True):
-        if value is None:
-            continue
-        key = fold(value)
+    for value, row, key in clashes.itertuples(index=False, name=None):
         if key not in first:
             first[key] = (value, row)
-        elif first[key][0] != value:
-            issues.error(
-                table.sheet,
-                table.cell(column, row),
-                column,
-                value,
-                f"{what} id differs from {first[key][0]!r} (row {first[key][1]}) only in case "
-                "or spacing; use one spelling",
-                "duplicate-id",
-            )
+            continue
+        issues.error(
+            table.sheet,
+            table.cell(column, row),
+            column,
+            value,
+            f"{what} id differs from {first[key][0]!r} (row {first[key][1]}) only in case "
+            "or spacing; use one spelling",
+            "duplicate-id",
+        )
 
 
 def check_capacity_rows(
@@ -780,11 +795,12 @@ def eligible_routes(
     cand = left.merge(right, on=["origin", "destination"]).merge(pairs, on=["route", "commodity"])
     if "routes" in rows and len(cand):
         lists = rows["routes"].to_numpy()
-        keep = [
-            not isinstance(lists[p], tuple) or r in lists[p]
-            for p, r in zip(cand["pos"], cand["route"], strict=True)
-        ]
-        cand = cand[np.asarray(keep, dtype=bool)]
+        listed = np.fromiter((isinstance(v, tuple) for v in lists), bool, len(lists))
+        if listed.any():  # a row's own route list narrows its routes
+            pos = cand["pos"].to_numpy()
+            check = np.flatnonzero(listed[pos])
+            outside = [i for i in check if cand["route"].iat[i] not in lists[pos[i]]]
+            cand = cand.drop(index=cand.index[outside])
     return cand[["pos", "route", "days"]].reset_index(drop=True)
 
 

@@ -246,7 +246,7 @@ def _cell_order(issue) -> tuple[int, int, str]:
 def _parse_fast(raw: list[object], column: Column) -> list[object] | None:
     """The whole column at once when every cell is plainly of its kind (the common case of
     a large sheet); None sends the column through the cell-by-cell path and its messages."""
-    blank = [_is_empty(v) for v in raw]
+    blank = [v is None or (type(v) is str and v == "") for v in raw]  # _is_empty, inlined
     if any(blank):
         if column.required:
             return None
@@ -307,6 +307,9 @@ def parse_table(
     bad_cells = bad_cells or {}
     names = [c.name for c in spec.columns]
     empty = Table(sheet, pd.DataFrame(columns=[*names, "_row"]), complete=False)
+    if not any(not _is_empty(v) for row in rows for v in row) and not bad_cells:
+        # a blank sheet is an empty table (judged by what needs rows), not a missing header
+        return Table(sheet, empty.frame)
     header = rows[0] if rows else []
     found = _find_header(rows, spec)
     if found not in (None, 0):
@@ -449,10 +452,15 @@ def frame_to_rows(frame: pd.DataFrame) -> list[list[object]]:
     a list (a list-valued cell, such as a route's legs)."""
     header = [str(c) for c in frame.columns]
     body = frame.astype(object).where(frame.notna(), None).values.tolist()
-    for row in body:
-        for i, value in enumerate(row):
-            if isinstance(value, np.ndarray):
-                row[i] = value.tolist()
+    arrays = [
+        i
+        for i, dtype in enumerate(frame.dtypes)
+        if dtype.kind == "O" and any(isinstance(v, np.ndarray) for v in frame.iloc[:, i])
+    ]
+    for row in body if arrays else ():
+        for i in arrays:
+            if isinstance(row[i], np.ndarray):
+                row[i] = row[i].tolist()
     return [header, *body]
 
 
