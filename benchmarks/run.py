@@ -54,7 +54,7 @@ def one_size(size: str, solve_limit: float) -> dict:
     from corridor.data import file_sha256, prepare
     from corridor.errors import Issues
     from corridor.generate import SIZES, generate_frames, write_workbook
-    from corridor.io.load import _tables
+    from corridor.io.cells import parse_sheets as _tables
     from corridor.io.read import read_raw
     from corridor.results import extract
     from corridor.solve import SolveOptions, compile_model, load_values, run
@@ -117,7 +117,7 @@ def read_100k_contracts() -> dict[str, float]:
     from corridor.data import prepare
     from corridor.errors import Issues
     from corridor.generate import generate_frames, write_workbook
-    from corridor.io.load import _tables
+    from corridor.io.cells import parse_sheets as _tables
     from corridor.io.read import read_raw
 
     frames = generate_frames(

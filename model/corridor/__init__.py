@@ -34,8 +34,8 @@ _EXPORTS = {
     "Solution": "highs",
     "Results": "report",
     "build_model": "pyomo_view",
-    "read_workbook": "io.load",
-    "from_frames": "io.load",
+    "read_workbook": "load",
+    "from_frames": "load",
     "write_results": "io.write",
     "extract": "pipeline",
     "solve": "pipeline",
@@ -69,8 +69,8 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time names load lazil
     from .data import Inputs
     from .errors import InputError, InputIssue
     from .highs import Solution, SolveOptions, SolveResult
-    from .io.load import from_frames, read_workbook
     from .io.write import write_results
+    from .load import from_frames, read_workbook
     from .lp import LinearProgram
     from .pipeline import Outcome, extract, run, solve
     from .plan import Plan

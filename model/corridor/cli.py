@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args) -> int:
-    from .io.load import read_workbook
+    from .load import read_workbook
 
     inputs = read_workbook(args.input)
     facts = {

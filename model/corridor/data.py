@@ -27,7 +27,7 @@ from . import rules, validate
 from .errors import InputIssue, Issues
 from .io.cells import Table
 from .rules import RuleTable
-from .schema import INPUT_SHEETS
+from .schema import INPUT_SHEETS, REQUIRED_SHEETS
 
 DEFAULT_PERIOD = "P1"
 
@@ -54,6 +54,12 @@ class Inputs:
     source: str = ""
     sha256: str = ""
     rules: RuleTable = field(default_factory=RuleTable)  # Limits and default cap, expanded
+    # The v1.2 sheets as typed (see `table_frame`; empty with the sheet's columns when the
+    # sheet is absent); every row valid. Disruptions adds the closure's `kind` and `id`.
+    demand_rows: pd.DataFrame = field(default_factory=lambda: table_frame({}, "Demand"))
+    offers: pd.DataFrame = field(default_factory=lambda: table_frame({}, "Offers"))
+    stocks: pd.DataFrame = field(default_factory=lambda: table_frame({}, "Stocks"))
+    disruptions: pd.DataFrame = field(default_factory=lambda: _disruptions_frame({}))
 
     @property
     def period_index(self) -> dict[str, int]:
@@ -385,6 +391,18 @@ def table_frame(tables: dict[str, Table], name: str, index: str | None = None) -
     return frame.set_index(index, drop=False).rename_axis(None) if index else frame
 
 
+# The sheets that define each kind of id (a reference to a kind whose sheet could not be
+# read is not judged: the sheet's own error is the one to fix).
+ID_SHEETS = (
+    ("Periods", "period"),
+    ("Commodities", "commodity"),
+    ("Nodes", "node"),
+    ("Legs", "leg"),
+    ("Routes", "route"),
+    ("Contracts", "contract"),
+)
+
+
 def prepare(
     tables: dict[str, Table],
     issues: Issues,
@@ -396,7 +414,8 @@ def prepare(
 
     `what_if` (closures and scenarios): a contract left without routes is a warning, not an
     error, every contract may fall short (at its penalty or at `unserved_penalty`), and a
-    minimum rule that constrains nothing only warns.
+    minimum rule that constrains nothing only warns; the unit-slip and dropped-route
+    warnings, said once for the workbook, are not repeated.
     """
     settings = validate.parse_settings(tables.get("Settings"), issues)
     for name, what, column in (
@@ -420,6 +439,20 @@ def prepare(
     limits = table_frame(tables, "Limits")
     expansions = _first_of_each(table_frame(tables, "Expansions", "expansion"))
     overrides = table_frame(tables, "Capacities")
+    demand_rows = table_frame(tables, "Demand")
+    offers = table_frame(tables, "Offers")
+    stocks = table_frame(tables, "Stocks")
+    disruptions = _disruptions_frame(tables)
+    t = tables.get
+    sourcing = t("Demand") is not None and t("Offers") is not None
+    needed = {n for n in REQUIRED_SHEETS if n != "Contracts" or not sourcing}
+    unread = {  # missing, unreadable, or a needed sheet with no rows: reported on its own
+        kind
+        for name, kind in ID_SHEETS
+        if (t(name) is None and name in needed)
+        or (t(name) is not None and not t(name).complete)
+        or (name in needed and t(name) is not None and t(name).frame.empty)
+    }
     known = {  # ids that parsed (a failed id cell is None and already reported)
         kind: {v for v in values if isinstance(v, str)}
         for kind, values in (
@@ -429,10 +462,10 @@ def prepare(
             ("commodity", commodities.index),
             ("period", periods),
             ("contract", contracts["contract"]),
+            ("offer", offers["offer"]),
         )
     }
 
-    t = tables.get
     for table, column, kind in (
         (t("Legs"), "from", "node"),
         (t("Legs"), "to", "node"),
@@ -445,15 +478,26 @@ def prepare(
         (t("Contracts"), "routes", "route"),
         (t("Capacities"), "period", "period"),
         (t("Expansions"), "first_period", "period"),
+        (t("Demand"), "destination", "node"),
+        (t("Demand"), "commodity", "commodity"),
+        (t("Demand"), "period", "period"),
+        (t("Offers"), "commodity", "commodity"),
+        (t("Offers"), "origin", "node"),
+        (t("Offers"), "period", "period"),
+        (t("Offers"), "destinations", "node"),
+        (t("Stocks"), "node", "node"),
+        (t("Stocks"), "commodity", "commodity"),
     ):
-        if table is not None:
+        if table is not None and kind not in unread:
             validate.check_refs(table, column, known[kind], issues, kind)
-    label_places = {"country": [], "chokepoint": [], "corridor": []}
+    label_places = {"country": [], "chokepoint": [], "corridor": [], "supplier": []}
     for table, column, what in (
         (t("Nodes"), "country", "country"),
         (t("Legs"), "countries", "country"),
         (t("Legs"), "chokepoints", "chokepoint"),
         (t("Routes"), "corridor", "corridor"),
+        (t("Contracts"), "supplier", "supplier"),
+        (t("Offers"), "supplier", "supplier"),
     ):
         if table is not None:
             label_places[what].extend(
@@ -477,11 +521,12 @@ def prepare(
     if t("Contracts") is not None:
         validate.check_contract_rows(t("Contracts"), issues)
     if t("Capacities") is not None:
-        validate.check_capacity_rows(t("Capacities"), known, issues)
+        validate.check_capacity_rows(t("Capacities"), known, issues, skip=unread)
     for rec in expansions.to_dict("records"):
         if (
             rec["target"] is not None
             and rec["target_type"] is not None
+            and rec["target_type"] not in unread
             and rec["target"] not in known[rec["target_type"]]
         ):
             issues.error(
@@ -490,23 +535,53 @@ def prepare(
                 "target",
                 rec["target"],
                 f"unknown {rec['target_type']}",
+                "unknown-ref",
             )
     if t("Limits") is not None:
-        validate.check_limits(t("Limits"), known, issues)
-    for name, frame in (("Contracts", contracts), ("Routes", routes_all), ("Legs", legs)):
+        # the Limits contract column may name a contract or an offer
+        scopes = {**known, "contract": known["contract"] | known["offer"]}
+        validate.check_limits(t("Limits"), scopes, issues, skip=unread)
+    # sourcing (Demand, Offers, Stocks) and robust plans (Disruptions)
+    if t("Demand") is not None:
+        validate.check_demand(t("Demand"), issues)
+    pairs = validate.demand_pairs(t("Demand"), known)
+    if t("Offers") is not None:
+        validate.check_offers(t("Offers"), t("Contracts"), pairs, known, issues)
+    if t("Stocks") is not None:
+        validate.check_stocks(t("Stocks"), pairs, known, issues)
+    validate.check_sourcing_sheets(tables, issues)
+    if t("Disruptions") is not None:
+        parsed = validate.check_disruptions(
+            t("Disruptions"), settings, t("Settings"), _closure_ids(tables, known, unread), issues
+        )
+        if parsed:
+            disruptions["kind"] = [k for k, _ in parsed]
+            disruptions["id"] = [i for _, i in parsed]
+            disruptions["closure"] = [
+                f"{k}:{i}" if k is not None else c
+                for (k, i), c in zip(parsed, disruptions["closure"], strict=True)
+            ]
+    for name in ("Commodities", "Nodes", "Legs", "Routes", "Contracts", "Offers"):
+        table = t(name)
         if (
-            frame.empty
-            and name in tables
-            and not any(e.sheet == tables[name].sheet for e in issues.errors)
+            table is None
+            or not table.complete
+            or not table.frame.empty
+            or (name == "Contracts" and sourcing)
+            or (name == "Offers" and (not sourcing or len(t("Contracts") or ())))
+            or any(e.sheet == table.sheet for e in issues.errors)
         ):
-            issues.error(
-                tables[name].sheet,
-                "",
-                "",
-                None,
-                f"the {name} sheet has no rows; there is nothing to plan",
-            )
-    if issues.errors and not (len(legs) and len(routes_all) and len(contracts)):
+            continue
+        also = " and there are no Contracts" if name == "Offers" else ""
+        issues.error(
+            table.sheet,
+            "",
+            "",
+            None,
+            f"the {name} sheet has no rows{also}; there is nothing to plan",
+            "empty-sheet",
+        )
+    if issues.errors and not (len(legs) and len(routes_all) and (len(contracts) or len(offers))):
         issues.raise_if_any(source)
 
     def derive() -> Inputs:
@@ -522,7 +597,14 @@ def prepare(
             demand["penalty"] = demand["penalty"].fillna(unserved_penalty(flows, routes))
         served = set(flows["demand"])
         report = issues.warn if what_if else issues.error
-        unserved = demand[~demand.index.isin(served)]
+        too_slow = (
+            validate.check_contract_max_days(
+                tables["Contracts"], contracts, routes, allowed, issues, report
+            )
+            if "Contracts" in tables
+            else set()
+        )
+        unserved = demand[~demand.index.isin(served) & ~demand["_row"].isin(too_slow)]
         for rec in unserved.to_dict("records"):
             report(
                 "Contracts",
@@ -532,7 +614,32 @@ def prepare(
                 f"no eligible route from {rec['origin']} to {rec['destination']} for "
                 f"{rec['commodity']} in {rec['period']} (check the routes' legs, "
                 "commodities, modes and active columns)",
+                "no-route",
             )
+        if not what_if:  # said once for the workbook, not again for every what-if
+            validate.check_unit_slips(
+                tables,
+                contracts,
+                commodities,
+                routes,
+                {"node": nodes, "leg": legs, "route": routes},
+                overrides,
+                allowed,
+                issues,
+            )
+            ends = [
+                contracts.loc[contracts["routes"].isna(), ["origin", "destination", "commodity"]]
+            ]
+            if len(offers) and len(demand_rows):
+                ends.append(validate.offer_destinations(offers, demand_rows))
+            if t("Routes") is not None:
+                validate.check_mode_drops(
+                    t("Routes"), routes, legs, commodities, pd.concat(ends), issues
+                )
+            if t("Offers") is not None:
+                validate.check_offer_routes(
+                    t("Offers"), offers, demand_rows, routes, allowed, issues
+                )
         capacity = build_capacity({"node": nodes, "leg": legs, "route": routes}, overrides, periods)
         order = {p: i for i, p in enumerate(periods)}
         expansions_in_effect = expansions.copy()
@@ -579,6 +686,10 @@ def prepare(
             source=source,
             sha256=sha256,
             rules=rule_table,
+            demand_rows=demand_rows,
+            offers=offers,
+            stocks=stocks,
+            disruptions=disruptions,
         )
 
     try:
@@ -589,6 +700,49 @@ def prepare(
         raise
     issues.raise_if_any(source)
     return inputs
+
+
+def _disruptions_frame(tables: dict[str, Table]) -> pd.DataFrame:
+    """The Disruptions rows as typed, plus the closure's parsed `kind` and `id`."""
+    frame = table_frame(tables, "Disruptions")
+    frame["kind"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    frame["id"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return frame
+
+
+def _closure_ids(
+    tables: dict[str, Table], known: dict[str, set[str]], unread: set[str]
+) -> dict[str, set[str] | None]:
+    """The ids each closure kind may name (None where their sheet could not be read)."""
+    frames = {name: tables[name].frame for name in ("Nodes", "Legs", "Routes") if name in tables}
+
+    def labels(name: str, column: str) -> set[str]:
+        if name not in frames:
+            return set()
+        values = frames[name][column]
+        return {x for v in values if v is not None for x in (v if isinstance(v, tuple) else (v,))}
+
+    countries = labels("Nodes", "country") | labels("Legs", "countries")
+    routes = frames.get("Routes")
+    corridors = (
+        {
+            c if c is not None else r
+            for r, c in zip(routes["route"], routes["corridor"], strict=True)
+        }
+        if routes is not None
+        else set()
+    )
+    every_country = None if {"node", "leg"} & unread else countries
+    return {
+        "country": every_country,
+        "transit_country": every_country,
+        "origin_country": None if "node" in unread else labels("Nodes", "country"),
+        "chokepoint": None if "leg" in unread else labels("Legs", "chokepoints"),
+        "corridor": None if "route" in unread else {c for c in corridors if c is not None},
+        "node": None if "node" in unread else known["node"],
+        "leg": None if "leg" in unread else known["leg"],
+        "route": None if "route" in unread else known["route"],
+    }
 
 
 def _check_contract_routes(
@@ -614,6 +768,7 @@ def _check_contract_routes(
                     "routes",
                     r,
                     f"route {r} is inactive; dropped from contract {rec['contract']}",
+                    "route-dropped",
                 )
                 continue
             ends = (routes.at[r, "origin"], routes.at[r, "destination"])
@@ -625,6 +780,7 @@ def _check_contract_routes(
                     r,
                     f"route {r} runs {ends[0]} -> {ends[1]}, not {rec['origin']} -> "
                     f"{rec['destination']} as contract {rec['contract']} needs",
+                    "route-mismatch",
                 )
             elif (r, rec["commodity"]) not in allowed:
                 issues.warn(
@@ -634,6 +790,7 @@ def _check_contract_routes(
                     r,
                     f"route {r} does not allow {rec['commodity']}; dropped from "
                     f"contract {rec['contract']}",
+                    "route-dropped",
                 )
 
 
@@ -662,4 +819,5 @@ def _check_value_basis(
                 rec["rule"],
                 f"share_basis is value but commodity {', '.join(bad)} in this rule's "
                 "scope has value_per_unit 0; give it a value or use share_basis volume",
+                "value-basis",
             )

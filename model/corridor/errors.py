@@ -1,10 +1,80 @@
-"""Structured input problems: every error names its sheet, cell, column and value."""
+"""Structured input problems: every error names its sheet, cell, column and value.
+
+Every `InputIssue` carries a short, stable `code` that a program can branch on (the message
+is for people and may be reworded; the code is not). The codes:
+
+=================  ===============================================================
+code               meaning
+=================  ===============================================================
+unreadable-file    the file is not a workbook corridor opens (type, empty, not a zip,
+                   zip bomb, XML with entity declarations)
+bad-frame          `from_frames`: something that is not a DataFrame (or a dict of
+                   columns), or a frame whose columns cannot be read
+missing-sheet      a required sheet is absent
+duplicate-sheet    two sheets name the same input sheet
+no-supply          a Demand sheet with neither Offers nor Contracts to meet it
+header-row         the header is not in row 1
+merged-cells       merged cells inside a table
+missing-column     a required column is absent from the header
+duplicate-column   a column appears twice in the header
+unknown-column     (warning) columns corridor does not know, ignored
+empty-sheet        a sheet that must have rows has none (a warning for an empty
+                   Disruptions sheet)
+error-value        a cell holds an Excel error value (#N/A, #DIV/0!)
+no-stored-value    a formula whose result was never stored
+missing-value      a required cell is blank
+bad-number         not a plain finite number, out of its bounds, or not whole
+bad-share          not a share between 0 and 1 (0.4 or 40%)
+bad-bool           not yes/no, true/false, 1/0, x
+bad-choice         not one of the column's choices (mode, measure, kind...)
+bad-id             an id or label that is empty, holds ',' or '>', or is not text
+bad-list           a list with an empty item
+duplicate-id       an id used twice (also up to case and spacing); a closure, stock
+                   or setting given twice
+label-case         two labels (countries...) that differ only in case or spacing
+id-clash           an offer id that is also a contract id
+unknown-ref        a reference to an id that does not exist (a near miss is suggested)
+unknown-setting    a setting corridor does not know
+missing-setting    a setting that another input needs is blank or absent
+rows-disagree      rows of one contract or offer that disagree
+overlap            rows that overlap in period (contracts, demand, offers,
+                   capacities)
+same-ends          a contract whose origin is its destination
+bad-route          a route whose legs do not connect or that visits a node twice
+route-mismatch     a route listed for a contract that does not join its ends
+route-dropped      (warning) a route dropped for a contract or commodity (inactive,
+                   commodity not allowed, a leg's mode not among the commodity's)
+no-route           a contract (error) or offer (warning) without an eligible route
+too-slow           max_days leaves a contract (error) or offer (warning) no route
+bounds-order       a minimum above its maximum (Limits, Offers, Stocks)
+rule-no-bound      a Limits rule that sets no bound
+rule-empty         a rule that constrains nothing (error for a minimum, else warning)
+rule-partial       (warning) a rule some of whose scopes get no constraint
+value-basis        share_basis value with a commodity whose value_per_unit is 0
+no-demand          an offer, offer destination or stock without a Demand row for
+                   its commodity
+probability-sum    the Disruptions probabilities sum to more than 1
+bad-closure        a closure that is not kind:id with a known kind
+bad-factor         a scenario value that is not a factor (or, for set_limit, a share)
+bad-target         a scenario target of the wrong form
+bad-scenario       a scenario name that is reserved or differs from another only in
+                   case
+unit-slip          (warning) a capacity far below the volumes using it
+input              any other problem (raised outside the reader, e.g. by an analysis)
+=================  ===============================================================
+
+Issues read from DataFrames (`from_frames`) also carry `frame_row` (the row's position,
+`frame.iloc[frame_row]`) and `frame_column` (the column as the frame names it); their
+location then reads `Legs!F7 (frame row 5, column 'capacity')`.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+GENERIC_CODE = "input"
 
 
 @dataclass(frozen=True)
@@ -16,12 +86,20 @@ class InputIssue:
     column: str
     value: object
     message: str
+    code: str = GENERIC_CODE  # stable, see the module docstring
+    frame_row: int | None = None  # from_frames: position of the row in the frame
+    frame_column: str | None = None  # from_frames: the column as the frame names it
 
     @property
     def where(self) -> str:
         if self.sheet and self.cell:
-            return f"{self.sheet}!{self.cell}"
-        return self.sheet or "workbook"
+            place = f"{self.sheet}!{self.cell}"
+        else:
+            place = self.sheet or "workbook"
+        if self.frame_row is not None:
+            column = "" if self.frame_column is None else f", column {self.frame_column!r}"
+            place += f" (frame row {self.frame_row}{column})"
+        return place
 
     def __str__(self) -> str:
         col = f" [{self.column}]" if self.column else ""
@@ -52,6 +130,9 @@ class InputError(Exception):
         lines = "\n".join(f"  - {e}" for e in self.errors)
         super().__init__(f"{head}{len(self.errors)} input error(s):\n{lines}")
 
+    def __reduce__(self):  # picklable across worker processes despite the custom __init__
+        return (type(self), (self.errors, self.source))
+
 
 class Issues:
     """Collects errors and warnings while a workbook is read and checked."""
@@ -60,11 +141,27 @@ class Issues:
         self.errors: list[InputIssue] = []
         self.warnings: list[InputIssue] = []
 
-    def error(self, sheet: str, cell: str, column: str, value: object, message: str) -> None:
-        self.errors.append(InputIssue(sheet, cell, column, value, message))
+    def error(
+        self,
+        sheet: str,
+        cell: str,
+        column: str,
+        value: object,
+        message: str,
+        code: str = GENERIC_CODE,
+    ) -> None:
+        self.errors.append(InputIssue(sheet, cell, column, value, message, code))
 
-    def warn(self, sheet: str, cell: str, column: str, value: object, message: str) -> None:
-        self.warnings.append(InputIssue(sheet, cell, column, value, message))
+    def warn(
+        self,
+        sheet: str,
+        cell: str,
+        column: str,
+        value: object,
+        message: str,
+        code: str = GENERIC_CODE,
+    ) -> None:
+        self.warnings.append(InputIssue(sheet, cell, column, value, message, code))
 
     def raise_if_any(self, source: str = "") -> None:
         if self.errors:

@@ -17,8 +17,8 @@ import pyomo.environ as pyo
 from .data import Inputs
 from .diagnose import diagnose
 from .highs import Solution, SolveOptions, SolveResult
-from .io.load import read_workbook
 from .io.write import write_results
+from .load import read_workbook
 from .plan import Plan, options_for
 from .pyomo_view import block_duals, block_values, custom_rows, program_of, solve_model
 from .report import Results

@@ -262,6 +262,7 @@ def expand_rule(
                 rule["value"],
                 f"rule {name}: {n_scopes - n_with} of {n_scopes} scopes have no route "
                 f"carrying {rule['value']}; they get no constraint",
+                "rule-partial",
             )
     if not keep.any():
         return 0
@@ -361,9 +362,12 @@ def _report_empty(
             "rule",
             name,
             f"rule {name} constrains nothing: {why}; a minimum could never be honoured",
+            "rule-empty",
         )
     else:
-        issues.warn("Limits", where, "rule", name, f"rule {name} constrains nothing: {why}")
+        issues.warn(
+            "Limits", where, "rule", name, f"rule {name} constrains nothing: {why}", "rule-empty"
+        )
 
 
 def default_cap_rule(cap: float) -> dict:
@@ -456,6 +460,7 @@ def expand_rules(
                     cap,
                     f"share_basis is value but commodity {', '.join(zero)} has "
                     "value_per_unit 0; give it a value or use share_basis volume",
+                    "value-basis",
                 )
         expand_rule(
             builder,

@@ -9,13 +9,16 @@ Limits rules that could never be honoured, and settings.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
-from .errors import Issues, suggest
-from .io.cells import CellError, Table, is_blank, parse_value
-from .schema import SETTINGS, Column, normalise_name
+from .errors import Issues, show, suggest
+from .io.cells import CellError, Table, as_number, is_blank, parse_value
+from .schema import CLOSURE_KINDS, SETTINGS, Column, normalise_name
+
+POSITIVE_SETTINGS = ("exchange_rate",)  # settings that must be > 0, not only >= 0
 
 
 def fold(text: str) -> str:
@@ -44,6 +47,7 @@ def check_unique(table: Table, column: str, issues: Issues, what: str) -> None:
                 column,
                 value,
                 f"{what} id used {how}; first in row {first_row}",
+                "duplicate-id",
             )
         else:
             seen[key] = (value, row)
@@ -67,6 +71,7 @@ def check_labels(
                     label,
                     f"{what} {label!r} differs from {seen[key][0]!r} "
                     f"({seen[key][1]}) only in case or spacing; use one spelling",
+                    "label-case",
                 )
             seen.setdefault(key, (label, f"{table.sheet}!{table.cell(column, row)}"))
 
@@ -92,6 +97,7 @@ def check_refs(
                     column,
                     item,
                     f"unknown {what}{suggest(item, known_set)}",
+                    "unknown-ref",
                 )
 
 
@@ -100,6 +106,7 @@ def parse_settings(table: Table | None, issues: Issues) -> dict[str, object]:
     if table is None:
         return settings
     seen: dict[str, int] = {}
+    failed: set[str] = set()  # settings whose value did not parse
     for name, raw, row in zip(
         table.frame["setting"], table.frame["value"], table.frame["_row"], strict=True
     ):
@@ -111,6 +118,7 @@ def parse_settings(table: Table | None, issues: Issues) -> dict[str, object]:
                 "setting",
                 name,
                 f"unknown setting{suggest(key, SETTINGS)}",
+                "unknown-setting",
             )
             continue
         if key in seen:
@@ -120,6 +128,7 @@ def parse_settings(table: Table | None, issues: Issues) -> dict[str, object]:
                 "setting",
                 name,
                 f"setting given twice (first in row {seen[key]})",
+                "duplicate-id",
             )
             continue
         seen[key] = row
@@ -133,15 +142,71 @@ def parse_settings(table: Table | None, issues: Issues) -> dict[str, object]:
                     parse_value(item, Column(key, "choice", choices=spec.choices)) for item in items
                 )
             else:
-                column = Column(key, spec.kind, minimum=spec.minimum, choices=spec.choices)
+                column = Column(
+                    key,
+                    spec.kind,
+                    minimum=spec.minimum,
+                    choices=spec.choices,
+                    positive=key in POSITIVE_SETTINGS,
+                )
                 settings[key] = parse_value(raw, column)
         except CellError as exc:
-            issues.error(table.sheet, table.cell("value", row), "value", raw, f"{key}: {exc}")
+            failed.add(key)
+            issues.error(
+                table.sheet, table.cell("value", row), "value", raw, f"{key}: {exc}", exc.code
+            )
     if settings["time_limit"] is not None and settings["time_limit"] <= 0:
         issues.error(
-            table.sheet, "", "value", settings["time_limit"], "time_limit must be > 0 seconds"
+            table.sheet,
+            "",
+            "value",
+            settings["time_limit"],
+            "time_limit must be > 0 seconds",
+            "bad-number",
         )
+    _check_setting_pairs(table, settings, failed, issues)
     return settings
+
+
+def setting_cell(table: Table | None, name: str) -> tuple[str, str]:
+    """(sheet, cell) of a setting's value; the cell is '' when the setting has no row."""
+    if table is None:
+        return "Settings", ""
+    frame = table.frame
+    hit = [
+        row
+        for setting, row in zip(frame["setting"], frame["_row"], strict=True)
+        if setting is not None and normalise_name(setting) == name
+    ]
+    return table.sheet, table.cell("value", int(hit[0])) if hit else ""
+
+
+def _check_setting_pairs(
+    table: Table, settings: dict[str, object], failed: set[str], issues: Issues
+) -> None:
+    """report_currency and exchange_rate go together: one converts into the other."""
+    currency, rate = settings["report_currency"], settings["exchange_rate"]
+    if currency is not None and rate is None and "exchange_rate" not in failed:
+        sheet, cell = setting_cell(table, "exchange_rate")
+        issues.error(
+            sheet,
+            cell,
+            "exchange_rate",
+            None,
+            f"report_currency {currency} needs an exchange_rate (units of {currency} per "
+            f"{settings['currency']})",
+            "missing-setting",
+        )
+    if rate is not None and currency is None and "report_currency" not in failed:
+        sheet, cell = setting_cell(table, "report_currency")
+        issues.error(
+            sheet,
+            cell,
+            "report_currency",
+            None,
+            "exchange_rate is set but report_currency is not; name the currency it converts into",
+            "missing-setting",
+        )
 
 
 def check_routes(routes: Table, legs: pd.DataFrame, issues: Issues) -> set[str]:
@@ -165,6 +230,7 @@ def check_routes(routes: Table, legs: pd.DataFrame, issues: Issues) -> set[str]:
                     " > ".join(seq),
                     f"route {route}: leg {a} ends at {ends[a]['to']} but the next leg "
                     f"{b} starts at {ends[b]['from']}",
+                    "bad-route",
                 )
         nodes = [ends[seq[0]]["from"], *(ends[leg]["to"] for leg in seq)]
         repeated = sorted({n for n in nodes if nodes.count(n) > 1})
@@ -175,6 +241,7 @@ def check_routes(routes: Table, legs: pd.DataFrame, issues: Issues) -> set[str]:
                 "legs",
                 " > ".join(seq),
                 f"route {route} visits node(s) {', '.join(repeated)} more than once",
+                "bad-route",
             )
         if len(issues.errors) == before:
             sound.add(route)
@@ -184,6 +251,7 @@ def check_routes(routes: Table, legs: pd.DataFrame, issues: Issues) -> set[str]:
 def check_contract_rows(contracts: Table, issues: Issues) -> None:
     """Rows of one contract agree on commodity, origin, destination and do not overlap."""
     frame = contracts.frame
+    check_key_case(contracts, "contract", issues, "contract")
     same = frame[(frame["origin"] == frame["destination"]) & frame["origin"].notna()]
     for rec in same.to_dict("records"):
         issues.error(
@@ -192,47 +260,131 @@ def check_contract_rows(contracts: Table, issues: Issues) -> None:
             "destination",
             rec["destination"],
             f"contract {rec['contract']}: origin and destination are the same node",
+            "same-ends",
         )
-    repeated = frame[frame.duplicated("contract", keep=False)]  # most contracts have one row
-    by_contract: dict[str, list[dict]] = defaultdict(list)
-    for rec in repeated.to_dict("records"):
-        by_contract[rec["contract"]].append(rec)
-    for contract, recs in by_contract.items():
-        first = recs[0]
-        for rec in recs[1:]:
-            for col in ("commodity", "origin", "destination"):
-                if rec[col] != first[col]:
-                    issues.error(
-                        contracts.sheet,
-                        contracts.cell(col, rec["_row"]),
-                        col,
-                        rec[col],
-                        f"contract {contract} has {first[col]!r} in row "
-                        f"{first['_row']}; all its rows must agree",
-                    )
+    check_rows_agree(contracts, "contract", ("commodity", "origin", "destination"), issues)
+    check_period_overlap(contracts, ("contract",), issues, lambda k: f"contract {k[0]}")
+
+
+def _repeated(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The rows whose key (no part blank) is shared with another row; most keys have one."""
+    shared = frame.duplicated(keys, keep=False)
+    for k in keys:
+        shared &= frame[k].notna()
+    return frame[shared]
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return sorted(a) == sorted(b)  # a list of destinations is a set
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    return a == b
+
+
+def _shown(value: object) -> object:
+    return ", ".join(value) if isinstance(value, tuple) else value
+
+
+def check_rows_agree(table: Table, key: str, columns: tuple[str, ...], issues: Issues) -> None:
+    """The rows of one contract (offer) agree on `columns`; a cell that differs from the
+    key's first row is named."""
+    repeated = _repeated(table.frame, [key])
+    if repeated.empty:
+        return
+    firsts = repeated.drop_duplicates(key).set_index(key)
+    first_row = repeated[key].map(firsts["_row"]).to_numpy()
+    found = []
+    for order, col in enumerate(columns):
+        reference = repeated[key].map(firsts[col]).to_numpy()
+        values = repeated[col].to_numpy()
+        for i in np.flatnonzero([not _same(a, b) for a, b in zip(values, reference, strict=True)]):
+            row, first = int(repeated["_row"].iat[i]), int(first_row[i])
+            if (col, row) in table.failed or (col, first) in table.failed:
+                continue  # a cell that did not parse is reported already
+            found.append((row, order, col, values[i], reference[i], first, repeated[key].iat[i]))
+    for row, _, col, value, reference, first, ident in sorted(found, key=lambda f: f[:2]):
+        shown = "blank" if reference is None else show(_shown(reference))
+        issues.error(
+            table.sheet,
+            table.cell(col, row),
+            col,
+            _shown(value),
+            f"{key} {ident} has {shown} in row {first}; all its rows must agree",
+            "rows-disagree",
+        )
+
+
+def check_period_overlap(
+    table: Table, keys: tuple[str, ...], issues: Issues, describe: Callable[[tuple], str]
+) -> None:
+    """Rows of one key (a contract; a destination and commodity) may not overlap in period:
+    a blank period means every period, so it overlaps any other row."""
+    repeated = _repeated(table.frame, list(keys))
+    # only keys with a period given twice, or a blank period among several rows, can clash
+    clash_rows = repeated.duplicated([*keys, "period"], keep=False) | repeated["period"].isna()
+    suspects = set(repeated.loc[clash_rows, list(keys)].itertuples(index=False, name=None))
+    if not suspects:
+        return
+    groups: dict[tuple, list[tuple[object, int]]] = defaultdict(list)
+    for rec in repeated[[*keys, "period", "_row"]].itertuples(index=False, name=None):
+        if rec[: len(keys)] in suspects:
+            groups[rec[: len(keys)]].append(rec[len(keys) :])
+    for key, recs in groups.items():
         periods_seen: dict[object, int] = {}
-        for rec in recs:
-            p = rec["period"]
+        for p, row in recs:
+            if ("period", row) in table.failed:
+                continue
             clash = periods_seen.get(p) or (periods_seen.get(None) if p is not None else None)
             if p is None and periods_seen:
                 clash = next(iter(periods_seen.values()))
             if clash:
                 issues.error(
-                    contracts.sheet,
-                    contracts.cell("period", rec["_row"]),
+                    table.sheet,
+                    table.cell("period", row),
                     "period",
                     p or "(blank = every period)",
-                    f"contract {contract} already has a row for this period "
-                    f"(row {clash}); rows may not overlap",
+                    f"{describe(key)} already has a row for this period (row {clash}); "
+                    "rows may not overlap",
+                    "overlap",
                 )
-            periods_seen.setdefault(p, rec["_row"])
+            periods_seen.setdefault(p, row)
 
 
-def check_capacity_rows(capacities: Table, known: dict[str, set[str]], issues: Issues) -> None:
+def check_key_case(table: Table, column: str, issues: Issues, what: str) -> None:
+    """Keys that may repeat (a contract split by period) may not differ only in case."""
+    frame = table.frame[[column, "_row"]]
+    frame = frame[frame[column].notna()]
+    folded = frame[column].astype(str).str.lower().str.replace(r"[\s_]", "", regex=True)
+    spellings = frame.assign(_fold=folded.to_numpy()).drop_duplicates([column])
+    clashes = spellings[spellings.duplicated("_fold", keep=False)]  # rare: loop over them only
+    first: dict[str, tuple[str, int]] = {}
+    for value, row, key in clashes.itertuples(index=False, name=None):
+        if key not in first:
+            first[key] = (value, row)
+            continue
+        issues.error(
+            table.sheet,
+            table.cell(column, row),
+            column,
+            value,
+            f"{what} id differs from {first[key][0]!r} (row {first[key][1]}) only in case "
+            "or spacing; use one spelling",
+            "duplicate-id",
+        )
+
+
+def check_capacity_rows(
+    capacities: Table, known: dict[str, set[str]], issues: Issues, skip: set[str] = frozenset()
+) -> None:
+    """A target exists (unless its kind is in `skip`: its sheet could not be read) and has at
+    most one row per period."""
     seen: dict[tuple[str, str], dict[object, int]] = defaultdict(dict)
     for rec in capacities.frame.to_dict("records"):
         kind, target, row = rec["target_type"], rec["target"], rec["_row"]
         if kind is None or target is None:
+            continue
+        if kind in skip:
             continue
         if target not in known[kind]:
             issues.error(
@@ -241,6 +393,7 @@ def check_capacity_rows(capacities: Table, known: dict[str, set[str]], issues: I
                 "target",
                 target,
                 f"unknown {kind}{suggest(target, known[kind])}",
+                "unknown-ref",
             )
             continue
         periods = seen[(kind, target)]
@@ -255,22 +408,30 @@ def check_capacity_rows(capacities: Table, known: dict[str, set[str]], issues: I
                 "period",
                 p or "(blank = every period)",
                 f"{kind} {target} already has a capacity for this period (row {clash})",
+                "overlap",
             )
         periods.setdefault(p, row)
 
 
-def check_limits(limits: Table, known: dict[str, set[str]], issues: Issues) -> None:
-    """Each rule sets at least one bound; bounds are consistent; named values exist."""
+def check_limits(
+    limits: Table, known: dict[str, set[str]], issues: Issues, skip: set[str] = frozenset()
+) -> None:
+    """Each rule sets at least one bound; bounds are consistent; named values exist (ids of a
+    kind in `skip`, whose sheet could not be read, are not judged)."""
     bounds = ("max_share", "min_share", "max_volume", "min_volume")
     for rec in limits.frame.to_dict("records"):
         row = rec["_row"]
-        if all(rec[b] is None for b in bounds):
+        # a bound cell that did not parse (max_share 50) is its own error, not "no bound"
+        if all(rec[b] is None for b in bounds) and not any(
+            (b, row) in limits.failed for b in bounds
+        ):
             issues.error(
                 limits.sheet,
                 limits.cell("rule", row),
                 "rule",
                 rec["rule"],
                 "the rule sets no bound; fill max_share, min_share, max_volume or min_volume",
+                "rule-no-bound",
             )
         for lo, hi in (("min_share", "max_share"), ("min_volume", "max_volume")):
             if rec[lo] is not None and rec[hi] is not None and rec[lo] > rec[hi]:
@@ -280,10 +441,12 @@ def check_limits(limits: Table, known: dict[str, set[str]], issues: Issues) -> N
                     lo,
                     rec[lo],
                     f"{lo} is above {hi} ({rec[hi]:g}); no flow could meet both",
+                    "bounds-order",
                 )
         value, measure = rec["value"], rec["measure"]
         if (
             measure in ("node", "route")
+            and measure not in skip
             and value not in (None, "*")
             and value not in known[measure]
         ):
@@ -293,6 +456,7 @@ def check_limits(limits: Table, known: dict[str, set[str]], issues: Issues) -> N
                 "value",
                 value,
                 f"unknown {measure}{suggest(value, known[measure])}",
+                "unknown-ref",
             )
         for column, kind in (
             ("destination", "node"),
@@ -302,11 +466,668 @@ def check_limits(limits: Table, known: dict[str, set[str]], issues: Issues) -> N
             ("contract", "contract"),
         ):
             v = rec[column]
-            if v not in ("*", "ALL", None) and v not in known[kind]:
+            if v not in ("*", "ALL", None) and kind not in skip and v not in known[kind]:
                 issues.error(
                     limits.sheet,
                     limits.cell(column, row),
                     column,
                     v,
                     f"unknown {kind}{suggest(v, known[kind])}; or use * or ALL",
+                    "unknown-ref",
                 )
+
+
+# --- sourcing: Demand, Offers, Stocks (spec section 6) ------------------------------------
+
+
+def check_demand(demand: Table, issues: Issues) -> None:
+    """Rows of one destination and commodity may not overlap in period."""
+    check_period_overlap(
+        demand, ("destination", "commodity"), issues, lambda k: f"demand for {k[1]} at {k[0]}"
+    )
+
+
+def demand_pairs(demand: Table | None, known: dict[str, set[str]]) -> set[tuple[str, str]] | None:
+    """(destination, commodity) pairs with a Demand row, or None when the Demand sheet cannot
+    be judged against (absent, unreadable, or a row whose destination or commodity is itself
+    in error: that error is the one to fix first)."""
+    if demand is None or not demand.complete:
+        return None
+    frame = demand.frame
+    pairs = set(zip(frame["destination"], frame["commodity"], strict=True))
+    if any(d not in known["node"] or k not in known["commodity"] for d, k in pairs):
+        return None
+    return pairs
+
+
+def check_offers(
+    offers: Table,
+    contracts: Table | None,
+    pairs: set[tuple[str, str]] | None,
+    known: dict[str, set[str]],
+    issues: Issues,
+) -> None:
+    """An offer's rows agree and do not overlap; offer ids differ from contract ids;
+    min_volume <= max_volume; an offer sells a commodity some destination demands, and
+    each destination it lists has a Demand row for that commodity."""
+    frame = offers.frame
+    check_key_case(offers, "offer", issues, "offer")
+    check_rows_agree(
+        offers,
+        "offer",
+        ("supplier", "commodity", "origin", "fixed_cost", "destinations", "max_days"),
+        issues,
+    )
+    check_period_overlap(offers, ("offer",), issues, lambda k: f"offer {k[0]}")
+    if contracts is not None:
+        first_contract: dict[str, tuple[str, int]] = {}
+        for c, row in zip(contracts.frame["contract"], contracts.frame["_row"], strict=True):
+            if c is not None:
+                first_contract.setdefault(fold(c), (c, row))
+        reported: set[str] = set()
+        for offer, row in zip(frame["offer"], frame["_row"], strict=True):
+            hit = first_contract.get(fold(offer)) if offer is not None else None
+            if hit is None or offer in reported:
+                continue
+            reported.add(offer)
+            how = "" if hit[0] == offer else f" {hit[0]!r} up to case or spacing"
+            issues.error(
+                offers.sheet,
+                offers.cell("offer", row),
+                "offer",
+                offer,
+                f"offer id is also contract id{how} ({contracts.sheet}!"
+                f"{contracts.cell('contract', hit[1])}); offer and contract ids must differ",
+                "id-clash",
+            )
+    for lo, hi, row in zip(frame["min_volume"], frame["max_volume"], frame["_row"], strict=True):
+        if lo is not None and hi is not None and lo > hi:
+            issues.error(
+                offers.sheet,
+                offers.cell("min_volume", row),
+                "min_volume",
+                lo,
+                f"min_volume is above max_volume ({hi:g}); the offer could never be taken",
+                "bounds-order",
+            )
+    if pairs is None:
+        return
+    demanded = {k for _, k in pairs}
+    for rec in frame.drop_duplicates("offer").to_dict("records"):
+        offer, commodity, row = rec["offer"], rec["commodity"], rec["_row"]
+        if offer is None or commodity not in known["commodity"]:
+            continue
+        if commodity not in demanded:
+            issues.error(
+                offers.sheet,
+                offers.cell("commodity", row),
+                "commodity",
+                commodity,
+                f"offer {offer} sells {commodity} but no Demand row asks for {commodity}; add "
+                "the demand, or remove the offer",
+                "no-demand",
+            )
+            continue
+        for destination in rec["destinations"] or ():
+            if destination in known["node"] and (destination, commodity) not in pairs:
+                issues.error(
+                    offers.sheet,
+                    offers.cell("destinations", row),
+                    "destinations",
+                    destination,
+                    f"offer {offer}: no Demand row for {commodity} at {destination}; an offer "
+                    "serves only destinations with demand for its commodity",
+                    "no-demand",
+                )
+
+
+def check_stocks(
+    stocks: Table, pairs: set[tuple[str, str]] | None, known: dict[str, set[str]], issues: Issues
+) -> None:
+    """One row per node and commodity, at a destination with demand for it; levels ordered."""
+    seen: dict[tuple[str, str], int] = {}
+    for rec in stocks.frame.to_dict("records"):
+        node, commodity, row = rec["node"], rec["commodity"], rec["_row"]
+        top = rec["max_level"]
+        for column in ("min_level", "initial"):
+            if top is not None and rec[column] is not None and rec[column] > top:
+                issues.error(
+                    stocks.sheet,
+                    stocks.cell(column, row),
+                    column,
+                    rec[column],
+                    f"{column} is above max_level ({top:g}); the store cannot hold it",
+                    "bounds-order",
+                )
+        if node is None or commodity is None:
+            continue
+        if (node, commodity) in seen:
+            issues.error(
+                stocks.sheet,
+                stocks.cell("node", row),
+                "node",
+                node,
+                f"a stock of {commodity} at {node} is already given in row "
+                f"{seen[(node, commodity)]}; one row per node and commodity",
+                "duplicate-id",
+            )
+            continue
+        seen[(node, commodity)] = row
+        if (
+            pairs is not None
+            and node in known["node"]
+            and commodity in known["commodity"]
+            and (node, commodity) not in pairs
+        ):
+            issues.error(
+                stocks.sheet,
+                stocks.cell("node", row),
+                "node",
+                node,
+                f"no Demand row for {commodity} at {node}; a stock is held at a destination "
+                "with demand for its commodity",
+                "no-demand",
+            )
+
+
+def check_sourcing_sheets(tables: dict[str, Table], issues: Issues) -> None:
+    """Offers and Stocks serve a Demand sheet: without one, one error per sheet (not one per
+    row). Offers without Demand or Contracts are reported when the sheets are read."""
+    if "Demand" in tables:
+        return
+    for name, what in (("Offers", "an offer"), ("Stocks", "a stock")):
+        table = tables.get(name)
+        if table is None or table.frame.empty:
+            continue
+        if name == "Offers" and "Contracts" not in tables:
+            continue  # "required sheet Contracts is missing; Offers need a Demand sheet"
+        issues.error(
+            table.sheet,
+            "",
+            "",
+            None,
+            f"the {name} sheet needs a Demand sheet: {what} serves what a destination needs; "
+            "add Demand rows (destination, commodity, volume)",
+            "no-demand",
+        )
+
+
+# --- robust plans: Disruptions (spec section 7) -------------------------------------------
+
+
+def parse_closure(text: str, ids: dict[str, set[str] | None]) -> tuple[str, str]:
+    """'kind:id' of the closure vocabulary -> (kind, id). CellError names what is wrong;
+    a kind whose ids are None (their sheet failed) is not judged for its ids."""
+    example = "e.g. country:RU, chokepoint:Bosporus"
+    if ":" not in text:
+        raise CellError(
+            f"expected kind:id ({example}) with kind one of {', '.join(CLOSURE_KINDS)}",
+            "bad-closure",
+        )
+    kind, ident = (part.strip() for part in text.split(":", 1))
+    key = normalise_name(kind)
+    if key not in CLOSURE_KINDS:
+        raise CellError(
+            f"unknown kind {kind!r}; expected one of {', '.join(CLOSURE_KINDS)}"
+            f"{suggest(key, CLOSURE_KINDS)}",
+            "bad-closure",
+        )
+    if not ident:
+        raise CellError(f"expected an id after '{key}:' ({example})", "bad-closure")
+    known = ids.get(key)
+    if known is not None and ident not in known:
+        raise CellError(
+            f"unknown {key.replace('_', ' ')} {ident!r}{suggest(ident, known)}", "unknown-ref"
+        )
+    return key, ident
+
+
+def setting_failed(table: Table | None, name: str) -> bool:
+    """True when the setting has a row whose value did not parse (reported already)."""
+    if table is None:
+        return False
+    for setting, row in zip(table.frame["setting"], table.frame["_row"], strict=True):
+        if setting is not None and normalise_name(setting) == name:
+            return ("value", row) in table.failed
+    return False
+
+
+def check_disruptions(
+    table: Table,
+    settings: dict[str, object],
+    settings_table: Table | None,
+    ids: dict[str, set[str] | None],
+    issues: Issues,
+) -> list[tuple[str | None, str | None]]:
+    """Each closure is a known kind:id, listed once; probabilities sum to at most 1; the
+    sheet with rows needs robust_min_delivery. Returns (kind, id) per row (None where bad)."""
+    frame = table.frame
+    if frame.empty:
+        issues.warn(
+            table.sheet,
+            "",
+            "",
+            None,
+            "the sheet has no rows, so a robust plan guards against no closure; list the "
+            "closures (kind:id) or delete the sheet",
+            "empty-sheet",
+        )
+        return []
+    parsed: list[tuple[str | None, str | None]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for closure, row in zip(frame["closure"], frame["_row"], strict=True):
+        if closure is None:
+            parsed.append((None, None))
+            continue
+        try:
+            kind, ident = parse_closure(closure, ids)
+        except CellError as exc:
+            issues.error(
+                table.sheet, table.cell("closure", row), "closure", closure, str(exc), exc.code
+            )
+            parsed.append((None, None))
+            continue
+        if (kind, ident) in seen:
+            issues.error(
+                table.sheet,
+                table.cell("closure", row),
+                "closure",
+                closure,
+                f"closure listed again; first in row {seen[(kind, ident)]}",
+                "duplicate-id",
+            )
+        seen.setdefault((kind, ident), row)
+        parsed.append((kind, ident))
+    total = float(sum(p for p in frame["probability"] if p is not None and p == p))
+    if total > 1 + 1e-9:
+        issues.error(
+            table.sheet,
+            "",
+            "probability",
+            round(total, 12),
+            f"the probabilities sum to {total:g}; a closure lasts one period and at most one "
+            "happens in a period, so they may sum to at most 1",
+            "probability-sum",
+        )
+    if settings["robust_min_delivery"] is None and not setting_failed(
+        settings_table, "robust_min_delivery"
+    ):
+        sheet, cell = setting_cell(settings_table, "robust_min_delivery")
+        issues.error(
+            sheet,
+            cell,
+            "robust_min_delivery",
+            None,
+            f"the {table.sheet} sheet lists {len(frame)} closure(s) but robust_min_delivery is "
+            "not set; set it (e.g. 0.9) to plan robustly against them, or delete the rows",
+            "missing-setting",
+        )
+    return parsed
+
+
+# --- checks that need the routes' facts (origin, destination, days) -----------------------
+
+
+def eligible_routes(
+    rows: pd.DataFrame, routes: pd.DataFrame, allowed: set[tuple[str, str]]
+) -> pd.DataFrame:
+    """(pos, route, days): for each row (origin, destination, commodity and, when present, a
+    `routes` list) the routes eligible for it (spec section 2): active (`routes` holds the
+    active ones, with `route_facts`), joining its ends, allowing its commodity, in its list.
+    `pos` is the row's position in `rows`; max_days is not applied."""
+    left = pd.DataFrame(
+        {
+            "pos": np.arange(len(rows)),
+            "origin": rows["origin"].to_numpy(),
+            "destination": rows["destination"].to_numpy(),
+            "commodity": rows["commodity"].to_numpy(),
+        }
+    )
+    right = pd.DataFrame(
+        {
+            "route": routes.index.to_numpy(),
+            "origin": routes["origin"].to_numpy(),
+            "destination": routes["destination"].to_numpy(),
+            "days": routes["days"].to_numpy(dtype=float),
+        }
+    )
+    pairs = pd.DataFrame(sorted(allowed), columns=["route", "commodity"])
+    cand = left.merge(right, on=["origin", "destination"]).merge(pairs, on=["route", "commodity"])
+    if "routes" in rows and len(cand):
+        lists = rows["routes"].to_numpy()
+        listed = np.fromiter((isinstance(v, tuple) for v in lists), bool, len(lists))
+        if listed.any():  # a row's own route list narrows its routes
+            pos = cand["pos"].to_numpy()
+            check = np.flatnonzero(listed[pos])
+            outside = [i for i in check if cand["route"].iat[i] not in lists[pos[i]]]
+            cand = cand.drop(index=cand.index[outside])
+    return cand[["pos", "route", "days"]].reset_index(drop=True)
+
+
+def check_contract_max_days(
+    table: Table,
+    contracts: pd.DataFrame,
+    routes: pd.DataFrame,
+    allowed: set[tuple[str, str]],
+    issues: Issues,
+    report: Callable[..., None] | None = None,
+) -> set[int]:
+    """A Contracts row whose eligible routes are all slower than its max_days is an error at
+    its max_days cell. Returns the rows reported (so "no eligible route" is not said again).
+    A row with no eligible route at all is left to that error."""
+    report = report or issues.error
+    timed = contracts[contracts["max_days"].notna()]
+    if timed.empty:
+        return set()
+    cand = eligible_routes(timed, routes, allowed)
+    reported: set[int] = set()
+    limits = timed["max_days"].to_numpy(dtype=float)
+    for pos, group in cand.groupby("pos", sort=True):
+        limit = limits[pos]
+        if (group["days"] <= limit + 1e-9).any():
+            continue
+        rec = timed.iloc[pos]
+        fastest = group.loc[group["days"].idxmin()]
+        report(
+            table.sheet,
+            table.cell("max_days", rec["_row"]),
+            "max_days",
+            limit,
+            f"contract {rec['contract']}: every eligible route is slower than max_days "
+            f"{limit:g} (fastest: {fastest['route']}, {fastest['days']:g} days); raise "
+            "max_days or add a faster route",
+            "too-slow",
+        )
+        reported.add(int(rec["_row"]))
+    return reported
+
+
+def offer_destinations(offers: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
+    """One row per offer (its first row) and destination it may serve that has demand for
+    its commodity: offer, pos (of the offer's first row), origin, destination, commodity,
+    offer_days and demand_days (max_days, inf where blank)."""
+    demand_days = (
+        demand.assign(days=demand["max_days"].astype(float).fillna(np.inf))
+        .groupby(["destination", "commodity"])["days"]
+        .max()
+        .to_dict()
+    )
+    by_commodity: dict[str, list[str]] = defaultdict(list)
+    for d, k in demand_days:
+        by_commodity[k].append(d)
+    rows = []
+    firsts = offers.drop_duplicates("offer")
+    for pos, rec in enumerate(firsts.to_dict("records")):
+        k = rec["commodity"]
+        targets = rec["destinations"] if isinstance(rec["destinations"], tuple) else None
+        for d in targets if targets is not None else by_commodity.get(k, ()):
+            if (d, k) in demand_days:
+                md = rec["max_days"]
+                rows.append(
+                    {
+                        "offer": rec["offer"],
+                        "pos": pos,
+                        "origin": rec["origin"],
+                        "destination": d,
+                        "commodity": k,
+                        "offer_days": np.inf if md is None or md != md else float(md),
+                        "demand_days": demand_days[(d, k)],
+                    }
+                )
+    columns = ["offer", "pos", "origin", "destination", "commodity", "offer_days", "demand_days"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def check_offer_routes(
+    table: Table,
+    offers: pd.DataFrame,
+    demand: pd.DataFrame,
+    routes: pd.DataFrame,
+    allowed: set[tuple[str, str]],
+    issues: Issues,
+) -> None:
+    """Warnings: an offer with no eligible route to any destination it may serve, or whose
+    max_days (or the Demand rows' max_days) leaves it none; it can never be bought."""
+    if offers.empty or demand.empty:
+        return
+    firsts = offers.drop_duplicates("offer").reset_index(drop=True)
+    served = offer_destinations(offers, demand)
+    if served.empty:
+        return
+    cand = eligible_routes(served, routes, allowed)
+    cand = cand.join(
+        served[["pos", "destination", "offer_days", "demand_days"]], on="pos", rsuffix="_offer"
+    )
+    for pos, group in served.groupby("pos", sort=True):
+        rec = firsts.iloc[pos]
+        offer, row = rec["offer"], rec["_row"]
+        mine = cand[cand["pos_offer"] == pos]
+        if mine.empty:
+            issues.warn(
+                table.sheet,
+                table.cell("offer", row),
+                "offer",
+                offer,
+                f"offer {offer} has no eligible route from {rec['origin']} to any of its "
+                f"destinations ({', '.join(group['destination'])}); it cannot be bought",
+                "no-route",
+            )
+            continue
+        limit = np.minimum(mine["offer_days"], mine["demand_days"])
+        if (mine["days"] <= limit + 1e-9).any():
+            continue
+        fastest = mine.loc[mine["days"].idxmin()]
+        where = f"fastest: {fastest['route']} to {fastest['destination']}, {fastest['days']:g} days"
+        if fastest["days"] > fastest["offer_days"] + 1e-9:
+            issues.warn(
+                table.sheet,
+                table.cell("max_days", row),
+                "max_days",
+                fastest["offer_days"],
+                f"offer {offer}: no route of at most {fastest['offer_days']:g} days reaches any "
+                f"of its destinations ({where}); it cannot be bought",
+                "too-slow",
+            )
+        else:
+            issues.warn(
+                table.sheet,
+                table.cell("offer", row),
+                "offer",
+                offer,
+                f"offer {offer}: the Demand rows' max_days leave it no route to any of its "
+                f"destinations ({where}); it cannot be bought",
+                "too-slow",
+            )
+
+
+def _members(routes: pd.DataFrame) -> pd.DataFrame:
+    """(route, type, id): the nodes and legs of each route, and the route itself."""
+    parts = []
+    for kind, column in (("node", "nodes"), ("leg", "legs")):
+        exploded = routes[column].explode()
+        parts.append(pd.DataFrame({"route": exploded.index, "type": kind, "id": exploded.values}))
+    parts.append(pd.DataFrame({"route": routes.index, "type": "route", "id": routes.index}))
+    return pd.concat(parts, ignore_index=True)
+
+
+UNIT_SLIP_SHARE = 0.01  # a capacity below 1 % of the smallest volume using it looks like a slip
+
+
+def check_unit_slips(
+    tables: dict[str, Table],
+    contracts: pd.DataFrame,
+    commodities: pd.DataFrame,
+    routes: pd.DataFrame,
+    capacities: dict[str, pd.DataFrame],
+    overrides: pd.DataFrame,
+    allowed: set[tuple[str, str]],
+    issues: Issues,
+) -> None:
+    """Warn where a node, leg or route capacity (or a Capacities row) is above 0 but below 1 %
+    of the smallest per-period volume, in capacity units, of any contract with an eligible
+    route (max_days applied) through it: most likely typed in another unit (kt for t).
+
+    `capacities` maps node, leg and route to frames indexed by id with `capacity` and `_row`.
+    """
+    if contracts.empty or routes.empty:
+        return
+    cand = eligible_routes(contracts, routes, allowed)
+    if cand.empty:
+        return
+    rows = contracts.iloc[cand["pos"].to_numpy()]
+    cu = commodities["capacity_use"].astype(float)
+    cand["volume"] = rows["volume"].to_numpy(dtype=float) * cu.reindex(rows["commodity"]).to_numpy()
+    cand["contract"] = rows["contract"].to_numpy()
+    cand["period"] = rows["period"].to_numpy()
+    limit = rows["max_days"].astype(float).fillna(np.inf).to_numpy()
+    cand = cand[cand["days"].to_numpy() <= limit + 1e-9]
+    members = _members(routes)
+
+    def smallest(part: pd.DataFrame) -> pd.DataFrame:
+        """(type, id) -> the smallest volume through it and its contract."""
+        per_route = part.sort_values("volume", kind="stable").drop_duplicates("route")
+        through = members.merge(per_route[["route", "volume", "contract"]], on="route")
+        return (
+            through.sort_values("volume", kind="stable")
+            .drop_duplicates(["type", "id"])
+            .set_index(["type", "id"])
+        )
+
+    def warn(sheet: str, cell: str, kind: str, ident: str, capacity: float, hit) -> None:
+        issues.warn(
+            sheet,
+            cell,
+            "capacity",
+            capacity,
+            f"{kind} {ident}: capacity {capacity:g} is below 1 % of the smallest contract "
+            f"volume with an eligible route through it ({hit['contract']}: "
+            f"{hit['volume']:g} capacity units per period); is it in another unit (kt for t)?",
+            "unit-slip",
+        )
+
+    overall = smallest(cand)
+    for kind, sheet in (("node", "Nodes"), ("leg", "Legs"), ("route", "Routes")):
+        frame, table = capacities[kind], tables.get(sheet)
+        if table is None:
+            continue
+        for ident, capacity, row in zip(
+            frame.index, frame["capacity"].astype(float), frame["_row"], strict=True
+        ):
+            if not capacity > 0 or (kind, ident) not in overall.index:
+                continue
+            hit = overall.loc[(kind, ident)]
+            if capacity < UNIT_SLIP_SHARE * hit["volume"]:
+                warn(table.sheet, table.cell("capacity", row), kind, ident, capacity, hit)
+    table = tables.get("Capacities")
+    if table is None or overrides.empty:
+        return
+    by_period: dict[object, pd.DataFrame] = {}
+    for rec in overrides.to_dict("records"):
+        capacity, period = rec["capacity"], rec["period"]
+        if capacity is None or not capacity > 0:
+            continue
+        if period not in by_period:
+            part = (
+                cand if period is None else cand[cand["period"].isna() | (cand["period"] == period)]
+            )
+            by_period[period] = smallest(part)
+        key = (rec["target_type"], rec["target"])
+        if key in by_period[period].index:
+            hit = by_period[period].loc[key]
+            if capacity < UNIT_SLIP_SHARE * hit["volume"]:
+                warn(table.sheet, table.cell("capacity", rec["_row"]), *key, capacity, hit)
+
+
+def check_mode_drops(
+    table: Table,
+    routes: pd.DataFrame,
+    legs: pd.DataFrame,
+    commodities: pd.DataFrame,
+    ends: pd.DataFrame,
+    issues: Issues,
+) -> None:
+    """Warn where a route is dropped for a commodity because a leg's mode is not among the
+    commodity's `modes`, naming route, commodity and legs. Only routes that would otherwise
+    join the ends (origin, destination, commodity) of a contract or offer are named, so the
+    Log is not flooded; routes with a `commodities` list decide alone and are left out."""
+    if ends.empty or routes.empty:
+        return
+    unlisted = routes[[not isinstance(v, tuple) or not v for v in routes["commodities"]]]
+    pairs = (
+        ends[["origin", "destination", "commodity"]]
+        .drop_duplicates()
+        .merge(
+            pd.DataFrame(
+                {
+                    "route": unlisted.index,
+                    "origin": unlisted["origin"].to_numpy(),
+                    "destination": unlisted["destination"].to_numpy(),
+                }
+            ),
+            on=["origin", "destination"],
+        )
+    )
+    mode = legs["mode"].to_dict()
+    modes = commodities["modes"].to_dict()
+    for route, commodity in sorted(set(zip(pairs["route"], pairs["commodity"], strict=True))):
+        allowed = modes.get(commodity)
+        if not allowed:
+            continue
+        bad = [leg for leg in routes.at[route, "legs"] if mode[leg] not in allowed]
+        if not bad:
+            continue
+        which = ", ".join(f"{leg} ({mode[leg]})" for leg in bad)
+        verb = "is" if len(bad) == 1 else "are"
+        issues.warn(
+            table.sheet,
+            table.cell("legs", routes.at[route, "_row"]),
+            "legs",
+            " > ".join(routes.at[route, "legs"]),
+            f"route {route} is dropped for {commodity}: leg{'s' * (len(bad) > 1)} {which} "
+            f"{verb} not among {commodity}'s modes ({', '.join(allowed)})",
+            "route-dropped",
+        )
+
+
+# --- Scenarios (spec section 5) -----------------------------------------------------------
+
+FACTOR_CHANGES = ("scale_capacity", "scale_cost", "scale_volume", "set_price")
+FACTOR_HINT = "1.2 means +20 %, 0.5 halves"
+
+
+def parse_scenario_value(change: str, raw: object) -> float | None:
+    """A Scenarios row's value: None for `close`; a factor >= 0 for the scale and price
+    changes (1.2 means +20 %; a value written with % is refused with that hint); a share
+    (0.4 or 40%) for `set_limit`. Raises CellError with the message for the value cell."""
+    if change == "close":
+        return None
+    if raw is None or is_blank(raw):
+        what = (
+            "the new max_share (0 to 1, or 40%)"
+            if change == "set_limit"
+            else f"a factor (e.g. 1.2; {FACTOR_HINT})"
+        )
+        raise CellError(f"{change} needs {what}", "bad-factor")
+    percent = isinstance(raw, str) and raw.strip().endswith("%")
+    if percent and change != "set_limit":
+        raise CellError(
+            f"{change} takes a factor, not a percentage: write 1.2 for +20 % ({FACTOR_HINT})",
+            "bad-factor",
+        )
+    try:
+        number = as_number(raw.strip()[:-1] if percent else raw)
+    except CellError as exc:
+        want = (
+            "the new max_share, a share (0.4 or 40%)"
+            if change == "set_limit"
+            else (f"a factor ({FACTOR_HINT})")
+        )
+        raise CellError(f"{exc}; {change} needs {want}", "bad-factor") from None
+    if percent:
+        number /= 100
+    if number < 0:
+        what = "a share" if change == "set_limit" else f"a factor ({FACTOR_HINT})"
+        raise CellError(f"expected a number >= 0 as {what}", "bad-factor")
+    if change == "set_limit" and number > 1:
+        raise CellError("a share is at most 1 (100%)", "bad-factor")
+    return number

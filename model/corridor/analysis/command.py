@@ -22,8 +22,8 @@ import pandas as pd
 
 from ..data import Inputs
 from ..highs import SolveOptions
-from ..io.load import read_workbook
 from ..io.write import write_results
+from ..load import read_workbook
 from ..plan import options_for
 from ..report import Results
 

@@ -16,7 +16,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Issues, column_letter, suggest
-from ..schema import BIG_NUMBER, MODES, Column, SheetSpec, normalise_name
+from ..schema import (
+    BIG_NUMBER,
+    INPUT_SHEETS,
+    MODES,
+    REQUIRED_SHEETS,
+    Column,
+    SheetSpec,
+    canonical_sheet,
+    normalise_name,
+)
+from .read import RawSheet
 
 EXCEL_ERRORS = {
     "#N/A",
@@ -43,7 +53,12 @@ HEADER_SEARCH_ROWS = 30
 
 
 class CellError(ValueError):
-    """A cell that cannot become a value of its column's kind; the message says what's wanted."""
+    """A cell that cannot become a value of its column's kind; the message says what's wanted,
+    `code` which kind of problem it is (see `errors`)."""
+
+    def __init__(self, message: str, code: str = "bad-number") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -53,6 +68,10 @@ class Table:
     sheet: str
     frame: pd.DataFrame
     letters: dict[str, str] = field(default_factory=dict)  # column -> column letter
+    # False when the sheet's columns could not be read at all (no header in row 1, a
+    # required column missing): its ids are unknown, so references to them are not judged
+    complete: bool = True
+    failed: set[tuple[str, int]] = field(default_factory=set)  # (column, row) of bad cells
 
     def cell(self, column: str, row: int) -> str:
         return f"{self.letters.get(column, '?')}{row}"
@@ -66,7 +85,17 @@ def is_blank(value: object) -> bool:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
+    if isinstance(value, (list, tuple)):  # a frame's list-valued cell with no items
+        return len(value) == 0
     return isinstance(value, str) and value.strip() == ""
+
+
+def _is_empty(value: object) -> bool:
+    """None or '' (a whole-row test that must not compare arrays or odd objects with '')."""
+    return value is None or (isinstance(value, str) and value == "")
+
+
+LIST_TYPES = (list, tuple, np.ndarray)
 
 
 def as_text(value: object) -> str:
@@ -75,12 +104,14 @@ def as_text(value: object) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise CellError("expected text, got a number that is not finite")
+            raise CellError("expected text, got a number that is not finite", "bad-id")
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, (dt.date, dt.time, dt.timedelta)):
-        raise CellError("expected text, got a date or time")
+        raise CellError("expected text, got a date or time", "bad-id")
+    if isinstance(value, (*LIST_TYPES, set, frozenset, dict)):
+        raise CellError("expected one value, got a list", "bad-id")
     return str(value).strip()
 
 
@@ -104,12 +135,15 @@ def as_number(value: object) -> float:
 
 
 def as_share(value: object) -> float:
-    if isinstance(value, str) and value.strip().endswith("%"):
-        number = as_number(value.strip()[:-1]) / 100
-    else:
-        number = as_number(value)
+    try:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            number = as_number(value.strip()[:-1]) / 100
+        else:
+            number = as_number(value)
+    except CellError as exc:
+        raise CellError(str(exc), "bad-share") from None
     if not 0 <= number <= 1:
-        raise CellError("expected a share between 0 and 1 (0.4 or 40%)")
+        raise CellError("expected a share between 0 and 1 (0.4 or 40%)", "bad-share")
     return number
 
 
@@ -123,21 +157,27 @@ def as_bool(value: object) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise CellError("expected yes or no (also true/false, 1/0, x)")
+    raise CellError("expected yes or no (also true/false, 1/0, x)", "bad-bool")
 
 
 def check_id(text: str) -> str:
     if not text:
-        raise CellError("expected an id, got an empty text")
+        raise CellError("expected an id, got an empty text", "bad-id")
     if "," in text or ">" in text:
-        raise CellError("ids and labels may not contain ',' or '>'")
+        raise CellError("ids and labels may not contain ',' or '>'", "bad-id")
     return text
 
 
 def as_list(value: object, column: Column) -> tuple[str, ...]:
-    items = [part.strip() for part in as_text(value).split(column.separator)]
+    """A ','-separated cell (route legs: '>'), or a Python list or tuple from a frame."""
+    if isinstance(value, LIST_TYPES):
+        items = ["" if is_blank(item) else as_text(item) for item in value]
+    else:
+        items = [part.strip() for part in as_text(value).split(column.separator)]
     if any(not item for item in items):
-        raise CellError(f"a list item is empty; separate items with {column.separator!r}")
+        raise CellError(
+            f"a list item is empty; separate items with {column.separator!r}", "bad-list"
+        )
     if column.ref == "mode":
         return tuple(as_choice(item, MODES) for item in items)
     return tuple(check_id(item) for item in items)
@@ -147,7 +187,7 @@ def as_choice(value: object, choices: tuple[str, ...]) -> str:
     word = normalise_name(as_text(value))
     if word in choices:
         return word
-    raise CellError(f"expected one of {', '.join(choices)}{suggest(word, choices)}")
+    raise CellError(f"expected one of {', '.join(choices)}{suggest(word, choices)}", "bad-choice")
 
 
 def parse_value(value: object, column: Column) -> object:
@@ -206,7 +246,7 @@ def _cell_order(issue) -> tuple[int, int, str]:
 def _parse_fast(raw: list[object], column: Column) -> list[object] | None:
     """The whole column at once when every cell is plainly of its kind (the common case of
     a large sheet); None sends the column through the cell-by-cell path and its messages."""
-    blank = [v == "" or v is None for v in raw]
+    blank = [v is None or (type(v) is str and v == "") for v in raw]  # _is_empty, inlined
     if any(blank):
         if column.required:
             return None
@@ -266,7 +306,10 @@ def parse_table(
     sheet = sheet_name or spec.name
     bad_cells = bad_cells or {}
     names = [c.name for c in spec.columns]
-    empty = Table(sheet, pd.DataFrame(columns=[*names, "_row"]))
+    empty = Table(sheet, pd.DataFrame(columns=[*names, "_row"]), complete=False)
+    if not any(not _is_empty(v) for row in rows for v in row) and not bad_cells:
+        # a blank sheet is an empty table (judged by what needs rows), not a missing header
+        return Table(sheet, empty.frame)
     header = rows[0] if rows else []
     found = _find_header(rows, spec)
     if found not in (None, 0):
@@ -276,6 +319,7 @@ def parse_table(
             "",
             None,
             f"the header row must be row 1 (found it in row {found + 1}); delete the rows above it",
+            "header-row",
         )
         return empty
     if merged:
@@ -285,6 +329,7 @@ def parse_table(
             "",
             None,
             f"merged cells in a table ({', '.join(merged[:5])}); unmerge them",
+            "merged-cells",
         )
     positions: dict[str, int] = {}
     unknown: list[str] = []
@@ -301,6 +346,7 @@ def parse_table(
                 key,
                 title,
                 f"column {key!r} appears twice in the header",
+                "duplicate-column",
             )
         elif key in names:
             positions[key] = index
@@ -314,6 +360,7 @@ def parse_table(
             None,
             f"unknown column(s) ignored: {', '.join(unknown)}; expected columns are "
             f"{', '.join(names)}",
+            "unknown-column",
         )
     missing = [c.name for c in spec.columns if c.required and c.name not in positions]
     for name in missing:
@@ -324,6 +371,7 @@ def parse_table(
             None,
             f"required column {name!r} is missing from the header in row 1"
             f"{suggest(name, [normalise_name(u) for u in unknown])}",
+            "missing-column",
         )
     if missing:
         return empty
@@ -334,7 +382,7 @@ def parse_table(
     first_error = len(issues.errors)
     kept: list[int] = []  # 0-based indexes of the data rows into `rows`
     for r, row in enumerate(rows[1:], start=1):
-        if all(v == "" or v is None for v in row) and not any(
+        if all(_is_empty(v) for v in row) and not any(
             (r, c) in bad_cells for c in positions.values()
         ):
             continue
@@ -348,6 +396,7 @@ def parse_table(
             continue
         kept.append(r)
     bad_columns = {c for _, c in bad_cells}
+    failed: set[tuple[str, int]] = set()
     for column in spec.columns:
         pos = positions.get(column.name)
         if pos is None:
@@ -362,8 +411,11 @@ def parse_table(
         for r, value in zip(kept, raw, strict=True):
             cell = f"{letters[column.name]}{r + 1}"
             parsed = column.default
+            before = len(issues.errors)
             if (r, pos) in bad_cells:
-                issues.error(sheet, cell, column.name, None, bad_cells[(r, pos)])
+                reason = bad_cells[(r, pos)]
+                code = "error-value" if reason.startswith("the cell holds") else "no-stored-value"
+                issues.error(sheet, cell, column.name, None, reason, code)
             elif isinstance(value, str) and value.strip() in EXCEL_ERRORS:
                 issues.error(
                     sheet,
@@ -371,14 +423,17 @@ def parse_table(
                     column.name,
                     value.strip(),
                     "an error value, not data; fix the formula or type the value",
+                    "error-value",
                 )
             elif not is_blank(value):
                 try:
                     parsed = parse_value(value, column)
                 except CellError as exc:
-                    issues.error(sheet, cell, column.name, value, str(exc))
+                    issues.error(sheet, cell, column.name, value, str(exc), exc.code)
             elif column.required:
-                issues.error(sheet, cell, column.name, None, "a value is required")
+                issues.error(sheet, cell, column.name, None, "a value is required", "missing-value")
+            if len(issues.errors) > before:
+                failed.add((column.name, r + 1))
             values.append(parsed)
         data[column.name] = values
     data["_row"] = [r + 1 for r in kept]
@@ -387,11 +442,86 @@ def parse_table(
     # object columns keep None as None (pandas would turn text columns into str with NaN)
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
     frame["_row"] = frame["_row"].astype(int)
-    return Table(sheet, frame, letters)
+    return Table(sheet, frame, letters, failed=failed)
 
 
 def frame_to_rows(frame: pd.DataFrame) -> list[list[object]]:
-    """A DataFrame -> rows from A1, so in-memory inputs go through `parse_table` too."""
+    """A DataFrame -> rows from A1, so in-memory inputs go through `parse_table` too.
+
+    Missing values (NaN, None, NA, NaT) become blank cells; a NumPy array in a cell becomes
+    a list (a list-valued cell, such as a route's legs)."""
     header = [str(c) for c in frame.columns]
     body = frame.astype(object).where(frame.notna(), None).values.tolist()
+    arrays = [
+        i
+        for i, dtype in enumerate(frame.dtypes)
+        if dtype.kind == "O" and any(isinstance(v, np.ndarray) for v in frame.iloc[:, i])
+    ]
+    for row in body if arrays else ():
+        for i in arrays:
+            if isinstance(row[i], np.ndarray):
+                row[i] = row[i].tolist()
     return [header, *body]
+
+
+def parse_sheets(sheets: dict[str, RawSheet], issues: Issues) -> dict[str, Table]:
+    """Raw grids by sheet name -> typed Tables by spec name (unknown sheets are ignored).
+
+    Reports two sheets naming one input sheet, and missing required sheets. `Contracts` is
+    required unless both `Demand` and `Offers` are given (they then supply the plan).
+    """
+    tables: dict[str, Table] = {}
+    owners: dict[str, str] = {}
+    for name, raw in sheets.items():
+        spec_name = canonical_sheet(name)
+        if spec_name is None:
+            continue  # Guide, Sources, scratch sheets: ignored by design
+        if spec_name in owners:
+            issues.error(
+                name,
+                "",
+                "",
+                None,
+                f"sheets {owners[spec_name]!r} and {name!r} both name the "
+                f"{spec_name} sheet; keep one",
+                "duplicate-sheet",
+            )
+            continue
+        owners[spec_name] = name
+        spec = INPUT_SHEETS[spec_name]
+        if raw.unreadable:  # already reported; present, so not also "missing"
+            empty = pd.DataFrame(columns=[*spec.column_names, "_row"])
+            tables[spec_name] = Table(name, empty, complete=False)
+            continue
+        tables[spec_name] = parse_table(spec, raw.rows, issues, name, raw.bad_cells, raw.merged)
+    found = ", ".join(sheets) or "none"
+    for required in REQUIRED_SHEETS:
+        if required in owners:
+            continue
+        if required == "Contracts" and "Demand" in owners and "Offers" in owners:
+            continue
+        if required == "Contracts" and "Demand" in owners:
+            issues.error(
+                "Offers",
+                "",
+                "",
+                None,
+                "nothing supplies the Demand sheet: add an Offers sheet (what suppliers "
+                f"would sell) or a Contracts sheet (sheets found: {found})",
+                "no-supply",
+            )
+            continue
+        also = (
+            "; Offers need a Demand sheet (with Demand and Offers, Contracts is optional)"
+            if required == "Contracts" and "Offers" in owners
+            else ""
+        )
+        issues.error(
+            required,
+            "",
+            "",
+            None,
+            f"required sheet {required!r} is missing (sheets found: {found}){also}",
+            "missing-sheet",
+        )
+    return tables

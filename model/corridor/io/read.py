@@ -37,6 +37,7 @@ class RawSheet:
     rows: list[list[object]]
     bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, col0) -> why
     merged: list[str] = field(default_factory=list)
+    unreadable: bool = False  # present but unusable (a frame of the wrong type), reported
 
 
 class UnreadableWorkbook(Exception):
