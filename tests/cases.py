@@ -57,8 +57,13 @@ def frames(sheets: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
 
 
 def solve(sheets: dict[str, list[dict]]):
-    """Solve in memory; returns the pipeline Outcome."""
-    return corridor.run(corridor.from_frames(frames(sheets)))
+    """Solve in memory; returns the pipeline Outcome. Every hand-solved case also checks
+    that the Pyomo view is the same LP as the arrays the command line solves."""
+    from same_lp import assert_same_lp
+
+    inputs = corridor.from_frames(frames(sheets))
+    assert_same_lp(inputs)
+    return corridor.run(inputs)
 
 
 def flow_of(outcome, route: str, period: str | None = None, contract: str | None = None) -> float:

@@ -120,7 +120,11 @@ def test_generator_rewrites_a_stale_table(doc):
 def _project_files() -> list[Path]:
     files = [ROOT / "README.md", ROOT / "pyproject.toml", ROOT / "Makefile"]
     files += [p for p in (ROOT / "docs").rglob("*") if p.is_file() and p.suffix != ".png"]
-    files += [p for p in (ROOT / "model").rglob("*") if p.is_file() and p.suffix != ".pyc"]
+    files += [
+        p
+        for p in (ROOT / "model").rglob("*")
+        if p.is_file() and p.suffix != ".pyc" and not any(".egg-info" in part for part in p.parts)
+    ]  # the package's files, not what pip wrote beside them (egg-info copies the README)
     return files
 
 

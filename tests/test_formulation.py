@@ -1,14 +1,16 @@
-"""Pinned formulations (Temoa style): sizes of named cases without solving, and what an
-embedding program may do to the model before solving.
+"""Pinned formulations (Temoa style): sizes of named cases without solving, the Pyomo view
+equal to the arrays, and what an embedding program may do to the model before solving.
 
 When an expected count changes, say why in a dated comment beside it.
 """
 
 import pyomo.environ as pyo
 import pytest
+from same_lp import assert_same_lp, assert_same_optimum
 
 import corridor
-from corridor.solve import compile_model
+from corridor.build import build
+from corridor.generate import generate_frames
 
 from cases import frames, world
 
@@ -24,17 +26,22 @@ def _count(m, ctype):
 
 def test_base_world_with_default_cap_sizes():
     # 2026-11-28: 3 flows + 1 scope total; delivery + scope total + one cap row per country
+    # 2026-11-30: the same counts, now read off the arrays without building any model
+    inputs = corridor.from_frames(frames(world({"default_max_transit_share": 0.5})))
+    lp = build(inputs)
+    assert lp.size() == {"columns": 4, "rows": 5, "nonzeros": 3 + 4 + 3 * 2, "integer_columns": 0}
+    assert list(lp.describe()["block"]) == [
+        "flow",
+        "shortfall",
+        "scope_total",
+        "delivery",
+        "scope_total_def",
+        "limit_rule",
+    ]
     _, m = _model(world({"default_max_transit_share": 0.5}))
     assert _count(m, pyo.Var) == 4
     assert _count(m, pyo.Constraint) == 5
     assert sorted(k[2] for k in m.limit_rule) == ["AZ", "CN", "RU"]
-    compiled = compile_model(m)
-    assert (compiled.highs.getNumCol(), compiled.highs.getNumRow(), compiled.highs.getNumNz()) == (
-        4,
-        5,
-        3 + 4 + 3 * 2,
-    )
-    assert not compiled.integer
 
 
 def test_only_existing_index_combinations_are_built():
@@ -70,6 +77,7 @@ def test_only_existing_index_combinations_are_built():
         ("K2", "R_cn", "P2"),
     ]
     assert len(m.delivery) == 3  # K1 in P2, K2 in P1 and P2
+    assert sorted(m.delivery) == [("K1", "P2"), ("K2", "P1"), ("K2", "P2")]  # planner keys
 
 
 def test_integer_features_sizes():
@@ -130,7 +138,7 @@ def test_pipeline_matches_the_direct_array_baseline():
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from corridor.generate import SIZES, generate_frames
+    from corridor.generate import SIZES
 
     from baseline import solve_baseline
 
@@ -139,11 +147,59 @@ def test_pipeline_matches_the_direct_array_baseline():
     direct = solve_baseline(frames)
     assert outcome.result.status == "optimal" and direct["status"] == "Optimal"
     assert outcome.results.summary["objective"] == pytest.approx(direct["objective"], rel=1e-9)
-    assert (outcome.result.n_vars, outcome.result.n_cons, outcome.result.n_nonzeros) == (
+    lp = outcome.plan.lp.size()
+    assert (lp["columns"], lp["rows"], lp["nonzeros"]) == (
         direct["num_col"],
         direct["num_row"],
         direct["nnz"],
     )
+
+
+@pytest.mark.parametrize(
+    "features",
+    [
+        {},
+        {"fixed_costs": True},
+        {"lots": True},
+        {"fixed_costs": True, "lots": True, "cap": 0.4},
+    ],
+    ids=["lp", "fixed_costs", "lots", "integers_and_cap"],
+)
+def test_pyomo_view_is_the_same_lp_on_generated_instances(features):
+    """The model embedders get (Pyomo) and the arrays the command line solves: the same
+    columns, rows, coefficients, bounds and costs, and the same optimum."""
+    frames_ = generate_frames(routes=24, commodities=2, periods=2, seed=7, **features)
+    inputs = corridor.from_frames(frames_)
+    assert_same_lp(inputs)
+    assert_same_optimum(inputs)
+
+
+def test_pyomo_view_is_the_same_lp_with_rules_expansions_and_soft_caps():
+    limits = [
+        {
+            "rule": "ru_soft",
+            "measure": "transit_country",
+            "value": "RU",
+            "max_share": 0.3,
+            "penalty": 5,
+        },
+        {"rule": "az_min", "measure": "corridor", "value": "Caspian", "min_volume": 10},
+    ]
+    expansions = [
+        {
+            "expansion": "AX+",
+            "target_type": "leg",
+            "target": "AX",
+            "added_capacity": 20,
+            "cost": 50,
+            "max_units": 2,
+        }
+    ]
+    sheets = world({"default_max_transit_share": 0.6}, Limits=limits, Expansions=expansions)
+    sheets["Legs"][0]["capacity"] = 40
+    inputs = corridor.from_frames(frames(sheets))
+    assert_same_lp(inputs)
+    assert_same_optimum(inputs)
 
 
 def test_generated_workbook_solves_from_the_command_line(tmp_path):

@@ -9,17 +9,12 @@ and no plan exists below 1/3.
 
 from __future__ import annotations
 
-import importlib
-import zipfile
-
 import openpyxl
 import pytest
 
 import corridor
 from corridor.analysis import frontier as fr
 from corridor.cli import main
-from corridor.generate import generate_frames
-from corridor.whatif import Change, apply
 
 from cases import frames, solve, world, write_workbook
 
@@ -46,21 +41,25 @@ def test_sweep_steps_from_the_uncapped_share_to_the_tightest_cap():
     assert [p.kind for p in f.points][::13] == ["uncapped", "step"] and f.tightest is f.points[-1]
     for p in f.points:
         assert p.objective == pytest.approx(cost(p.cap))
-        assert p.delivered == pytest.approx(100.0)
+        assert p.commodity_cost["U"] == pytest.approx(cost(p.cap))  # one commodity: all of it
         assert p.shares["CN"] == pytest.approx(p.cap)
     table = f.frame()
+    # 2026-11-30: cost and premium per commodity (spec v1.2); no delivered total that would
+    # add different commodities' units
     assert list(table.columns) == [
         "cap",
         "total_cost",
         "premium",
+        "cost_U",
+        "premium_U",
         "max_share_AZ",
         "max_share_CN",
         "max_share_RU",
-        "delivered",
         "point",
         "status",
     ]
     assert table["premium"].iloc[-1] == pytest.approx(cost(0.334) - 2000)
+    assert table["premium_U"].iloc[-1] == pytest.approx(cost(0.334) - 2000)
 
 
 @pytest.mark.parametrize("cap", [0.85, 0.4, 0.334])
@@ -109,30 +108,43 @@ def test_named_rule_sweep_matches_set_limit():
     assert [p.cap for p in f.points] == pytest.approx([1.0, 0.75, 0.5, 0.25, 0.0])
     assert f.points[-1].kind == "tightest" and f.first_infeasible is None
     for p in f.points:
-        changed = corridor.run(apply(inputs, [Change("set_limit", "rule:cn_cap", p.cap)]))
-        assert p.objective == pytest.approx(changed.result.objective)
+        plan = corridor.Plan(inputs)
+        plan.set_cap(p.cap, rule="cn_cap")
+        assert p.objective == pytest.approx(plan.solve().result.objective)
         assert p.objective == pytest.approx(3000 - 1000 * p.cap)
 
 
-def test_one_model_serves_the_whole_run(monkeypatch, tmp_path):
-    compiled = []
-    solve_module = importlib.import_module("corridor.solve")
-    original = solve_module.compile_model
-    monkeypatch.setattr(solve_module, "compile_model", lambda m: compiled.append(m) or original(m))
-    done = fr.run_frontier(inputs_of(world({"default_max_transit_share": 0.5})))
-    assert len(compiled) == 1
-    assert done.frontier.solves > 10
-    # the workbook's own plan (cap 0.5) is in the same workbook, with marginal values
-    assert done.results.summary["objective"] == pytest.approx(2500)
-    rules = done.results["Rules"]
-    assert rules.loc[rules["value"] == "CN", "marginal_value"].iloc[0] == pytest.approx(10)
+def test_a_ban_is_swept_upward_from_zero():
+    """'no U via RU' (max_share 0): the cheapest plan without RU is all CN (2000), so the ban
+    costs nothing here; ban RU and CN at 50 % by default cap instead: CN 50 + AZ 50 = 3000
+    at 0, and each point of RU share replaces AZ (40/t) by RU (30/t): 3000 - 1000 c, up to
+    RU's uncapped share 0.5 (CN 50 + RU 50 = 2500)."""
+    limits = [{"rule": "no_ru", "measure": "transit_country", "value": "RU", "max_share": 0}]
+    inputs = inputs_of(world({"default_max_transit_share": 0.5}, Limits=limits))
+    f = fr.sweep(inputs, "no_ru", step=0.1)
+    caps = [p.cap for p in f.points]
+    assert caps == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
+    assert [p.kind for p in f.points] == ["ban", "step", "step", "step", "step", "uncapped"]
+    for p in f.points:
+        assert p.objective == pytest.approx(3000 - 1000 * p.cap)
+    assert f.frame()["premium"].iloc[0] == pytest.approx(500)
 
 
-def test_an_infeasible_workbook_cap_still_gets_its_frontier():
-    done = fr.run_frontier(inputs_of(world({"default_max_transit_share": 0.3})))
-    assert done.base.status == "infeasible" and "Diagnosis" in done.results.sheets
-    assert done.exit_code == 0
-    assert done.frontier.points[-1].cap == pytest.approx(0.334)
+def test_one_model_serves_the_whole_sweep(monkeypatch):
+    """The sweep changes one HiGHS model: one hand-off, many solves."""
+    from corridor import highs
+
+    made = []
+    original = highs.HighsModel.__init__
+
+    def counting(self, program):
+        made.append(program)
+        original(self, program)
+
+    monkeypatch.setattr(highs.HighsModel, "__init__", counting)
+    f = fr.sweep(inputs_of(world({"default_max_transit_share": 0.5})))
+    assert len(made) == 1
+    assert f.solves > 10
 
 
 def test_nothing_to_sweep_is_an_input_error():
@@ -143,7 +155,7 @@ def test_nothing_to_sweep_is_an_input_error():
         fr.sweep(inputs_of(world(Limits=limits)), "az_min")
 
 
-def test_cli_writes_the_frontier_sheet_and_its_chart(tmp_path, capsys):
+def test_cli_writes_the_plan_and_the_frontier_sheet(tmp_path, capsys):
     path = tmp_path / "plan.xlsx"
     write_workbook(world({"default_max_transit_share": 0.5}), path)
     assert main(["frontier", str(path), "--step", "0.1"]) == 0
@@ -156,17 +168,27 @@ def test_cli_writes_the_frontier_sheet_and_its_chart(tmp_path, capsys):
     ws = wb["Frontier"]
     assert len(ws.tables) == 1 and ws.freeze_panes == "A2"
     header = [c.value for c in ws[1]]
-    assert header[:3] == ["cap", "total_cost", "premium"] and "max_share_RU" in header
+    assert header[:5] == ["cap", "total_cost", "premium", "cost_U", "premium_U"]
+    assert "max_share_RU" in header
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == pytest.approx([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.334])
     assert rows[-1][header.index("point")] == "tightest"
-    guide = {(r[0], r[1]) for r in wb["Guide"].iter_rows(min_row=2, values_only=True)}
-    assert ("Frontier", "premium") in guide
-    with zipfile.ZipFile(out) as z:
-        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/")]
-    line = [c for c in charts if "<lineChart>" in c]
-    assert len(line) == 1
-    assert "'Frontier'!$B$2:$B$9" in line[0] and "'Frontier'!$A$2:$A$9" in line[0]
+    # the workbook's own plan (cap 0.5) is in the same workbook, with marginal values
+    rules = list(wb["Rules"].iter_rows(values_only=True))
+    cn = [r for r in rules[1:] if r[rules[0].index("value")] == "CN"][0]
+    assert cn[rules[0].index("marginal_value")] == pytest.approx(10)
+
+
+def test_an_infeasible_workbook_cap_still_gets_its_frontier(tmp_path, capsys):
+    path = tmp_path / "plan.xlsx"
+    write_workbook(world({"default_max_transit_share": 0.3}), path)
+    assert main(["frontier", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "see the Diagnosis sheet" in printed
+    wb = openpyxl.load_workbook(tmp_path / "plan_frontier.xlsx")
+    assert "Diagnosis" in wb.sheetnames
+    caps = [r[0] for r in wb["Frontier"].iter_rows(min_row=2, values_only=True)]
+    assert caps[-1] == pytest.approx(0.334)
 
 
 def test_cli_points_and_bad_rule(tmp_path, capsys):
@@ -178,11 +200,3 @@ def test_cli_points_and_bad_rule(tmp_path, capsys):
     assert openpyxl.load_workbook(out)["Frontier"].max_row == 4
     assert main(["frontier", str(path), "--rule", "nope"]) == 2
     assert "no such rule" in capsys.readouterr().err
-
-
-def test_benchmark_reused_sweep_agrees_with_independent_solves():
-    inputs = corridor.from_frames(generate_frames(routes=12, commodities=1, periods=1))
-    bench = fr.benchmark_sweep(inputs, points=6)
-    assert bench["points"] == 6
-    assert bench["max_objective_gap"] < 1e-7
-    assert bench["reused_seconds"] > 0 and bench["independent_seconds"] > 0

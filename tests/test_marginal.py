@@ -13,8 +13,6 @@ import openpyxl
 import pytest
 
 import corridor
-from corridor.analysis.marginal import add_marginal_values
-from corridor.whatif import Change, apply
 
 from cases import frames, solve, world
 
@@ -95,8 +93,9 @@ def test_rule_value_matches_a_set_limit_re_solve():
     sheets = world(Limits=limits)
     out = solve(sheets)
     ru = _rule(out, "ru_cap")
-    inputs = corridor.from_frames(frames(sheets))
-    changed = corridor.run(apply(inputs, [Change("set_limit", "rule:ru_cap", 0.21)]))
+    plan = corridor.Plan(corridor.from_frames(frames(sheets)))
+    plan.set_cap(0.21, rule="ru_cap")
+    changed = plan.solve()
     assert ru["marginal_value"] == pytest.approx(out.result.objective - changed.result.objective)
     assert ru["marginal_value"] == pytest.approx(10.0)
     assert _rule(out, "cn_cap")["marginal_value"] == pytest.approx(20.0)  # AZ 40 -> CN 20
@@ -131,15 +130,21 @@ def test_soft_rule_value_is_its_penalty_worth():
     assert row["marginal_value"] == pytest.approx(out.result.objective - looser)
 
 
-def test_values_are_blank_without_the_marginal_step():
+def test_values_are_blank_without_duals_and_equal_on_the_pyomo_path():
+    """A solve without duals leaves the column blank; the Pyomo view's duals (its `dual`
+    suffix) give the same values as the arrays."""
     inputs = corridor.from_frames(frames(world({"default_max_transit_share": 0.5})))
+    plan = corridor.Plan(inputs)
+    plan.solve(duals=False)
+    assert math.isnan(plan.results()["Rules"]["marginal_value"].iloc[0])
     m = corridor.build_model(inputs)
     result = corridor.solve(m)
     res = corridor.extract(m, inputs, result)
-    assert math.isnan(res["Rules"]["marginal_value"].iloc[0])
-    assert add_marginal_values(m, result)
-    res = corridor.extract(m, inputs, result)
     assert res["Rules"]["marginal_value"].max() == pytest.approx(10.0)
+    plan.solve()
+    assert list(plan.results()["Rules"]["marginal_value"]) == pytest.approx(
+        list(res["Rules"]["marginal_value"])
+    )
 
 
 def test_workbook_guide_explains_the_column(tmp_path):

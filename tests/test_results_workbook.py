@@ -40,7 +40,8 @@ def test_solve_writes_every_sheet_as_a_table(hostile, tmp_path):
     wb = openpyxl.load_workbook(out)
     expected = ["Summary", "Flows", "Contracts", "Exposure", "Rules", "Capacity", "Routes"]
     assert wb.sheetnames[: len(expected)] == expected
-    assert wb.sheetnames[len(expected) : len(expected) + 2] == ["Log", "Guide"]
+    # later features' sheets come after the spec's (2026-11-30: Exposure matrix, spec v1.2)
+    assert wb.sheetnames[len(expected) : len(expected) + 3] == ["Exposure matrix", "Log", "Guide"]
     for name in expected:
         ws = wb[name]
         assert ws.freeze_panes == "A2"
@@ -48,7 +49,11 @@ def test_solve_writes_every_sheet_as_a_table(hostile, tmp_path):
         header = [c.value for c in ws[1]]
         assert header == [c.name for c in RESULT_SHEETS[name]]
     items = [row[0].value for row in wb["Summary"].iter_rows(min_row=2)]
-    assert items == list(SUMMARY_ITEMS)
+    per_commodity = ["contracted:U", "delivered:U", "shortfall:U"]  # 2026-11-30: spec v1.2
+    assert [i for i in items if i not in per_commodity] == list(SUMMARY_ITEMS)
+    assert items.index("shortfall") + 1 == items.index("contracted:U")
+    units = {r[0].value: r[2].value for r in wb["Summary"].iter_rows(min_row=2)}
+    assert units["delivered:U"] == "t" and units["objective"] == "USD"
     assert wb["Flows"]["K2"].number_format.endswith('"USD"')
 
 
@@ -133,12 +138,18 @@ def test_long_text_is_capped():
 
 def test_json_summary(hostile, tmp_path, capsys):
     assert main(["solve", str(hostile), "-o", str(tmp_path / "o.xlsx"), "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    payload = json.loads(capsys.readouterr().out)
+    summary = payload["summary"]
     assert summary["status"] == "optimal" and summary["objective"] == pytest.approx(2500)
+    assert payload["schema_version"] == "1.2" and payload["exit_code"] == 0
+    assert len(payload["sheets"]["Flows"]) == 2  # 50 t via CN, 50 t via RU
 
 
 def test_infeasible_exit_3_with_diagnosis(tmp_path, capsys):
-    """Leg AX holds 60 and every route to D is removed but R_cn: K1's 100 t cannot go."""
+    """Leg AX holds 60 and every route to D is removed but R_cn: K1's 100 t cannot go.
+    The least change is +40 on AX (40/60 normalised, against 1000 x 40/100 for the contract);
+    the same with capacities only; with contract volumes only K1 delivers 60; no rule
+    exists, so rules alone cannot help."""
     sheets = world(Routes=[{"route": "R_cn", "legs": "AX > XD"}])
     sheets["Legs"][0]["capacity"] = 60
     path = tmp_path / "inf.xlsx"
@@ -146,24 +157,41 @@ def test_infeasible_exit_3_with_diagnosis(tmp_path, capsys):
     out = tmp_path / "inf_results.xlsx"
     assert main(["solve", str(path), "-o", str(out)]) == 3
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[:2] == ["Summary", "Diagnosis"]
+    assert "Diagnosis" in wb.sheetnames and "Flows" not in wb.sheetnames
     rows = list(wb["Diagnosis"].iter_rows(min_row=2, values_only=True))
+    ax = "leg AX needs +40 capacity units in P1 (from 60 to 100)"
     assert rows == [
+        ("least change", "capacity", "leg AX", "P1", 60, 100, ax, "Legs!F2"),
         (
-            "capacity",
-            "leg AX",
+            "rules only",
+            "note",
+            None,
+            None,
+            None,
+            None,
+            "changing rules alone cannot make a plan possible",
+            None,
+        ),
+        ("capacities only", "capacity", "leg AX", "P1", 60, 100, ax, "Legs!F2"),
+        (
+            "contracts only",
+            "contract",
+            "K1",
             "P1",
-            60,
             100,
-            "leg AX needs +40 capacity units in P1 (from 60 to 100)",
-            "Legs!F2",
-        )
+            60,
+            "contract K1 can deliver 60 of 100 t in P1",
+            "Contracts!E2",
+        ),
     ]
     assert "leg AX needs +40 capacity units in P1" in capsys.readouterr().out
 
 
 def test_diagnosis_names_the_cap_to_raise(tmp_path):
-    """Only R_cn and R_ru exist, CN holds at most 30 t: a 50 % cap cannot be met."""
+    """Only R_cn and R_ru exist, RU holds at most 30 t (leg AY): with a 50 % cap CN must
+    carry 70 t. Least change: the CN cap to 70 % (20/100 normalised, against 20/30 for AY);
+    capacities only: AY +20; contracts only: 60 t (30 each way); and the tightest feasible
+    default cap, found by bisection on the real model, is 70 %."""
     sheets = world(
         {"default_max_transit_share": 0.5},
         Routes=[{"route": "R_cn", "legs": "AX > XD"}, {"route": "R_ru", "legs": "AY > YD"}],
@@ -172,11 +200,17 @@ def test_diagnosis_names_the_cap_to_raise(tmp_path):
     out = solve(sheets)
     assert out.exit_code == 3
     diag = out.results["Diagnosis"]
-    assert list(diag["change"]) == [
+    cap = (
         "raise the CN cap (default_cap) for destination D, commodity U, period P1 from 50.0% "
         "to 70.0%"
+    )
+    assert list(zip(diag["option"], diag["change"], diag["cell"], strict=True)) == [
+        ("least change", cap, "Settings!B2"),
+        ("rules only", cap, "Settings!B2"),
+        ("capacities only", "leg AY needs +20 capacity units in P1 (from 30 to 50)", "Legs!F4"),
+        ("contracts only", "contract K1 can deliver 60 of 100 t in P1", "Contracts!E2"),
+        ("tightest cap", "the tightest feasible cap is 70.0%: edit Settings!B2", "Settings!B2"),
     ]
-    assert list(diag["cell"]) == ["Settings!B2"]
 
 
 def test_time_limit_without_plan_exits_4(tmp_path, capsys):
@@ -290,7 +324,7 @@ def test_stopped_early_with_a_plan_reports_feasible_and_its_gap(tmp_path, capsys
     code = main(
         ["solve", str(path), "-o", str(out), "--json", "--highs-option", "mip_max_improving_sols=1"]
     )
-    summary = json.loads(capsys.readouterr().out)
+    summary = json.loads(capsys.readouterr().out)["summary"]
     assert code == 0
     assert summary["status"] == "feasible"
     assert 0 < summary["gap"] < 1
@@ -307,47 +341,49 @@ def test_validate_checks_the_scenarios_sheet(tmp_path, capsys):
 
 
 def test_ctrl_c_keeps_the_best_plan_found():
-    """SIGINT during a MIP (HiGHS would need seconds to prove a 0 gap): the solve stops,
-    the incumbent is kept and reported as feasible with its real gap. The signal is only
-    sent while HiGHS is running, so it can never reach pytest itself."""
+    """SIGINT during a MIP under the command line's handler (HiGHS would need seconds to
+    prove a 0 gap): the solve stops through HiGHS's interrupt callback, the incumbent is
+    kept and reported as feasible with its real gap. The signal is only sent while HiGHS
+    is running, so it can never reach pytest itself."""
     import os
     import signal
     import threading
     import time
 
+    from corridor.cli import _CtrlC
     from corridor.generate import generate_frames
-    from corridor.solve import SolveOptions, compile_model, load_values, run
+    from corridor.highs import SolveOptions
 
     frames = generate_frames(
         routes=200, commodities=3, periods=4, seed=3, fixed_costs=True, lots=True
     )
-    inputs = corridor.from_frames(frames)
-    model = corridor.build_model(inputs)
-    compiled = compile_model(model)
-    sent, done = threading.Event(), threading.Event()
+    plan = corridor.Plan(corridor.from_frames(frames), SolveOptions(mip_gap=0.0))
+    sent, done, running = threading.Event(), threading.Event(), threading.Event()
+
+    def progress(_event):
+        running.set()
 
     def interrupt_while_running():
-        time.sleep(1.0)
-        while not done.is_set():
-            if compiled.highs.is_solver_running():
+        if running.wait(20) and not done.is_set():
+            time.sleep(0.5)
+            if not done.is_set():
                 sent.set()
                 os.kill(os.getpid(), signal.SIGINT)
-                return
-            time.sleep(0.01)
 
     threading.Thread(target=interrupt_while_running, daemon=True).start()
     try:
-        result = run(compiled, SolveOptions(mip_gap=0.0))
+        with _CtrlC():
+            solution = plan.solve(SolveOptions(mip_gap=0.0, progress=progress))
     finally:
         done.set()
     if not sent.is_set():
-        pytest.skip("HiGHS finished within a second: nothing to interrupt")
-    assert result.highs_status == "Interrupted by user"
+        pytest.skip("HiGHS finished before the interrupt: nothing to interrupt")
+    result = solution.result
+    assert result.interrupted and "interrupted" in result.message
     assert result.status in ("feasible", "no_solution")
     if result.status == "feasible":
         assert result.gap is not None and result.best_bound <= result.objective
-        load_values(compiled, result)
-        results = corridor.extract(model, inputs, result)
+        results = plan.results()
         assert results.summary["status"] == "feasible" and len(results["Flows"]) > 0
 
 

@@ -59,9 +59,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args) -> int:
+    from .analysis.scenarios import read_scenarios
     from .load import read_workbook
 
     inputs = read_workbook(args.input)
+    if "Scenarios" in inputs.tables:
+        read_scenarios(inputs)  # its rows are input too: InputError names each bad cell
     facts = {
         "contract_periods": len(inputs.demand),
         "active_routes": len(inputs.routes),

@@ -344,7 +344,8 @@ def diagnose(inputs: Inputs, options: SolveOptions | None = None) -> pd.DataFram
     overall = _report(elastic, x, "all")
     rows += overall
     for kind in KINDS:
-        if kind not in elastic.slacks:
+        if kind not in elastic.slacks:  # nothing of that kind to change
+            rows.append(_cannot(kind, kind))
             continue
         only = elastic.solve((kind,), options)
         rows += _report(elastic, only, kind) if only is not None else [_cannot(kind, kind)]

@@ -262,6 +262,10 @@ class HighsModel:
         for name, value in options.highs_options.items():
             if h.setOptionValue(name, value) != HighsStatus.kOk:
                 return SolveResult("error", message=f"HiGHS rejected option {name}={value!r}")
+        if "threads" in options.highs_options:
+            # HiGHS's thread pool is one per process, sized by the first solve; a solve that
+            # asks for another size rebuilds it (so do not mix sizes across concurrent solves)
+            _Highs.resetGlobalScheduler(True)
         self._setup_callbacks(options, listen)
         if listen and options.verbose and highs_log.level == logging.NOTSET:
             highs_log.setLevel(logging.INFO)

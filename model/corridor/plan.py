@@ -136,24 +136,32 @@ class Plan:
         self.highs.change_row_bounds(local + block.start, lower, upper)
 
     def _term_positions(self, block_name: str, local: np.ndarray, cols: np.ndarray):
-        """Positions in a row block's triplets of the terms (local row, col)."""
+        """Positions in a row block's triplets of the terms (local row, col); a term the
+        block does not have yet (a coefficient that was 0) is added with value 0."""
         block = self.lp.rows[block_name]
-        if block_name not in self._term_index:
-            keys = block.row * self.lp.n_cols + block.col
-            order = np.argsort(keys, kind="stable")
-            self._term_index[block_name] = (order, keys[order])
-        order, sorted_keys = self._term_index[block_name]
         wanted = local.astype(np.int64) * self.lp.n_cols + cols
-        pos = np.searchsorted(sorted_keys, wanted)
-        if len(wanted) and (
-            (pos >= len(sorted_keys)).any()
-            or (sorted_keys[np.minimum(pos, len(sorted_keys) - 1)] != wanted).any()
-        ):
-            raise KeyError(f"{block_name}: a coefficient to change is not a term of the row")
-        return order[pos]
+        for _ in range(2):
+            if block_name not in self._term_index:
+                keys = block.row * self.lp.n_cols + block.col
+                order = np.argsort(keys, kind="stable")
+                self._term_index[block_name] = (order, keys[order])
+            order, sorted_keys = self._term_index[block_name]
+            pos = np.searchsorted(sorted_keys, wanted)
+            found = (
+                (pos < len(sorted_keys))
+                & (sorted_keys[np.minimum(pos, max(len(sorted_keys) - 1, 0))] == wanted)
+                if len(sorted_keys)
+                else np.zeros(len(wanted), dtype=bool)
+            )
+            if found.all():
+                return order[pos]
+            missing = ~found
+            self.lp.extend_rows(block_name, local[missing], cols[missing], 0.0)
+            del self._term_index[block_name]
+        raise AssertionError("unreachable: missing terms were added")
 
     def _coefficients(self, block_name: str, local: np.ndarray, cols, values) -> None:
-        """Set A[row, col] for rows of a block (each (row, col) must already be a term)."""
+        """Set A[row, col] for rows of a block (HiGHS adds a coefficient that was 0)."""
         block = self.lp.rows[block_name]
         local = np.asarray(local, dtype=np.int64)
         cols = np.asarray(cols, dtype=np.int64)

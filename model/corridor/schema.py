@@ -1041,6 +1041,33 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
     ),
 }
 
+# The spec's sheets first, in its order; later features' sheets after them (spec section 4).
+RESULT_ORDER = (
+    "Summary",
+    "Flows",
+    "Contracts",
+    "Exposure",
+    "Rules",
+    "Capacity",
+    "Routes",
+    "Expansions",
+    "Purchases",
+    "Demand",
+    "Stocks",
+    "Exposure matrix",
+    "Booking",
+    "Robustness",
+    "Diagnosis",
+    "Stress",
+    "Scenarios",
+    "Frontier",
+    "Map",
+    "Custom rows",
+    "Log",
+)
+RESULT_SHEETS = {name: RESULT_SHEETS[name] for name in RESULT_ORDER}
+
+
 # Summary items in order, with the format of their value and their unit ("currency" stands
 # for the run's currency). Per-commodity rows follow the value rows:
 # contracted:<commodity>, delivered:<commodity>, shortfall:<commodity> in the commodity's unit.

@@ -40,7 +40,7 @@ from .command import Command, Report, fmt_money
 
 log = logging.getLogger("corridor")
 
-BASE = "plan"
+BASE = "base"
 SHEET = "Scenarios"
 FLOWS_SHEET = "Scenario flows"
 

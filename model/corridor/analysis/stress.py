@@ -133,29 +133,8 @@ def console_lines(table: pd.DataFrame, currency: str) -> list[str]:
     return lines
 
 
-def charts(table: pd.DataFrame) -> list[ChartSpec]:
-    """Per closure: the worst delivered share; and the total cost change."""
-    return [
-        ChartSpec(
-            sheet=f"{SHEET} chart",
-            kind="bar",
-            title="If it closed: worst delivered share of any commodity after re-planning",
-            categories="closure",
-            series=["worst_delivered_share"],
-            y_format="share",
-        ),
-        ChartSpec(
-            sheet=f"{SHEET} chart",
-            kind="bar",
-            title="Total cost change of the re-plan (lost cargo at its penalty included)",
-            categories="closure",
-            series=["total_cost_change"],
-            y_format="money",
-        ),
-    ]
-
-
-def chart_table(table: pd.DataFrame) -> pd.DataFrame:
+def worst_first(table: pd.DataFrame) -> pd.DataFrame:
+    """One line per closure: its worst delivered share and total cost change."""
     rows = []
     for name, group in table.groupby("closure", sort=False):
         all_row = group[group["commodity"] == ALL].iloc[0]
@@ -171,7 +150,7 @@ def chart_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def headline(results, table: pd.DataFrame) -> Dashboard:
     """The stress workbook's first page: the worst closures."""
-    top = chart_table(table).head(12)
+    top = worst_first(table).head(12)
     return Dashboard(
         title=f"Stress test: {results.input_file}",
         subtitle="each transit country, chokepoint and corridor the plan uses, closed in turn; "
@@ -234,8 +213,6 @@ def compute(inputs: Inputs, args: argparse.Namespace, options: SolveOptions) -> 
             [f"the plan has no solution ({results.status}); nothing to stress"],
         )
     results.sheets[SHEET] = table
-    results.sheets[f"{SHEET} chart"] = chart_table(table)
-    results.charts += charts(table)
     results.dashboard = headline(results, table)
     currency = results.currency
     footing = (
