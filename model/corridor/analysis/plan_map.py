@@ -136,7 +136,8 @@ class PlanMap:
     warnings: list[str] = field(default_factory=list)
     geometry: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
     widths: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
-    labels: dict[str, object] = field(default_factory=dict, repr=False)  # node -> Text
+    # node (or "chokepoint:NAME") -> its matplotlib Text; nodes drawn together share one
+    labels: dict[str, object] = field(default_factory=dict, repr=False)
     figure: object = field(default=None, repr=False)
 
 
@@ -602,7 +603,9 @@ def draw_map(inputs: Inputs, flows: pd.DataFrame, path: str | Path, title: str =
     FigureCanvasAgg(fig)
     ax = fig.add_axes((left / fig_w, caption / fig_h, map_w / fig_w, map_h / fig_h))
     col_x = (left + map_w + gap) / fig_w
-    legend_bottom = _legend(fig, colour, bool(context), bool(chokes), col_x, 1 - top / fig_h)
+    legend_bottom = _legend(
+        fig, colour, bool(context), bool(chokes), col_x, 1 - top / fig_h, wide=col_w > 4.5
+    )
 
     labels = _draw_view(fig, ax, scene, main, skip=detail)
     if detail is not None:
@@ -997,7 +1000,7 @@ def _halo():
 # --------------------------------------------------------------------------- legend
 
 
-def _legend(fig, colour, context: bool, chokes: bool, x: float, top: float) -> float:
+def _legend(fig, colour, context: bool, chokes: bool, x: float, top: float, wide: bool) -> float:
     """The legends at the top of the right-hand column; returns their lowest edge (figure
     fraction)."""
     from matplotlib.lines import Line2D
@@ -1070,7 +1073,7 @@ def _legend(fig, colour, context: bool, chokes: bool, x: float, top: float) -> f
         handles=symbols,
         bbox_to_anchor=(x, low - 0.02),
         title="Symbols",
-        ncols=2 if len(symbols) > 2 else 1,
+        ncols=2 if wide and len(symbols) > 2 else 1,
         **style,
     )
     return third.get_window_extent(renderer).transformed(fig.transFigure.inverted()).y0
