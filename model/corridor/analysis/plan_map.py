@@ -572,10 +572,10 @@ def draw_map(inputs: Inputs, flows: pd.DataFrame, path: str | Path, title: str =
     nodes = [_Node(n, *lonlat(n), n in used_nodes, _node_label(inputs, n)) for n in node_ids]
     chokes = _chokepoints_to_mark(inputs, legs.loc[drawn, "leg"])
 
-    # ---- the main window: the nodes shown and the lanes the plan uses
+    # ---- the main window: the nodes shown and the lanes the plan uses (a chokepoint named
+    # on a leg but far from every lane drawn, say on a straight leg, does not widen it)
     pts = [np.array([(n.lon, n.lat) for n in nodes] or [(0.0, 0.0)])]
     pts += [p for line in lines for p in _pieces(line.lonlat)]
-    pts += [np.array([(lon, lat)]) for _, lat, lon in chokes]
     allp = np.vstack(pts)
     lon0, lon1 = float(allp[:, 0].min()), float(allp[:, 0].max())
     lat0, lat1 = float(allp[:, 1].min()), float(allp[:, 1].max())
@@ -587,6 +587,7 @@ def draw_map(inputs: Inputs, flows: pd.DataFrame, path: str | Path, title: str =
         min(lat1 + pad, 85.0),
     )
     scale = max(math.cos(math.radians((main.lat0 + main.lat1) / 2)), 0.2)
+    chokes = [c for c in chokes if main.holds(c[2], c[1])]  # far off the lanes: not shown
     scene = _Scene(lines, context, nodes, chokes, scale)
 
     # ---- layout (inches): map, a right-hand column (legends, detail), a caption below
