@@ -17,6 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
+from .analysis.command import CommandError
 from .errors import InputError
 from .io.write import TargetLocked
 
@@ -172,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             what = "the cells listed above" if any(e.cell for e in exc.errors) else "the file"
             print(f"{exc}\nFix {what} and run again; no results were written.", file=sys.stderr)
         return 2
-    except TargetLocked as exc:
-        print(f"corridor: {exc}", file=sys.stderr)
+    except (TargetLocked, CommandError) as exc:
+        print(f"corridor {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

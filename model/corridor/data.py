@@ -662,7 +662,7 @@ def prepare(
             settings,
             commodities,
             issues,
-            cell_of=(lambda row: limits_table.cell('rule', row))
+            cell_of=(lambda row: limits_table.cell("rule", row))
             if limits_table is not None
             else None,
             strict=not what_if,

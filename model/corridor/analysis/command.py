@@ -30,6 +30,11 @@ from ..report import Results
 log = logging.getLogger("corridor")
 
 
+class CommandError(Exception):
+    """A command cannot run (an optional dependency missing, a bad option): exit 1, the
+    message printed as it is."""
+
+
 @dataclass
 class Report:
     """What a command computed: the workbook's tables, its exit code, console lines, and

@@ -282,7 +282,7 @@ def write_results(
     order = [s for s in SPEC if s in sheets and s not in ("Log",)]
     order += [s for s in (extra_sheets or {}) if s not in order]
     order += [s for s in sheets if s not in order and s != "Log"]
-    images = images or {}
+    images = {**getattr(results, "images", {}), **(images or {})}
     deferred: list[Deferred] = []
     for name in order:
         frame = (extra_sheets or {}).get(name, sheets.get(name))
