@@ -218,8 +218,8 @@ def test_ids_are_text_and_comments_and_blanks_skipped(tmp_path):
         {"contract": None},
     ]
     inputs = read_ok(sheets, tmp_path)
-    assert list(inputs.demand["contract"]) == ["12"]
-    assert inputs.demand["volume"].iloc[0] == 100
+    assert list(inputs.contract_rows["contract"]) == ["12"]
+    assert inputs.contract_rows["volume"].iloc[0] == 100
 
 
 def test_error_values_and_formulas_without_value(tmp_path):

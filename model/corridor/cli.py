@@ -67,7 +67,7 @@ def cmd_validate(args) -> int:
     if "Scenarios" in inputs.tables:
         read_scenarios(inputs)  # its rows are input too: InputError names each bad cell
     facts = {
-        "contract_periods": len(inputs.demand),
+        "contract_periods": len(inputs.contract_rows),
         "active_routes": len(inputs.routes),
         "flow_variables": len(inputs.flows),
         "warnings": [str(w) for w in inputs.warnings],

@@ -4,7 +4,7 @@ No Pyomo here. The derived facts:
 
 - ``routes``: origin, destination, nodes, countries, transit countries, chokepoints and the
   sums of leg cost, node handling cost, days and CO2 of each route;
-- ``demand``: one row per contract and period (volume, shortfall penalty or NaN);
+- ``contract_rows``: one row per contract and period (volume, shortfall penalty or NaN);
 - ``flows``: one row per flow variable (contract x eligible route x period) with its
   capacity use, share weight and unit cost split into transport, handling, carrying, carbon;
 - ``capacity``: one row per (type, id, period) whose capacity is finite in that period,
@@ -43,7 +43,7 @@ class Inputs:
     legs: pd.DataFrame  # index leg
     routes: pd.DataFrame  # index route, active routes only, with derived columns
     contracts: pd.DataFrame  # the Contracts rows as typed
-    demand: pd.DataFrame  # contract, period, commodity, origin, destination, volume, penalty
+    contract_rows: pd.DataFrame  # contract, period, commodity, origin, destination, volume, penalty
     flows: pd.DataFrame  # one row per flow variable
     capacity: pd.DataFrame  # type, id, period, capacity (finite only)
     usage: pd.DataFrame  # flow, cap_row, coef
@@ -161,7 +161,9 @@ def route_loads(inputs: Inputs) -> RouteLoads:
 
 def flow_volume_bound(inputs: Inputs) -> np.ndarray:
     """The most each flow can carry (commodity units): its contract's volume in the period."""
-    return inputs.demand["volume"].to_numpy(dtype=float)[inputs.flows["demand"].to_numpy()]
+    return inputs.contract_rows["volume"].to_numpy(dtype=float)[
+        inputs.flows["contract_row"].to_numpy()
+    ]
 
 
 def file_sha256(path: str | Path) -> str:
@@ -230,7 +232,7 @@ def allowed_pairs(
     return pairs
 
 
-def expand_demand(
+def expand_contracts(
     contracts: pd.DataFrame, periods: list[str], setting_penalty: float | None
 ) -> pd.DataFrame:
     """One row per contract and period; penalty NaN where delivery must be in full."""
@@ -253,14 +255,14 @@ def expand_demand(
 
 
 def build_flows(
-    demand: pd.DataFrame,
+    contract_rows: pd.DataFrame,
     routes: pd.DataFrame,
     commodities: pd.DataFrame,
     allowed: set[tuple[str, str]],
     settings: dict[str, object],
 ) -> pd.DataFrame:
-    """Flow variables: each demand row x each eligible route, with unit costs and weights."""
-    cand = demand.reset_index(names="demand").merge(
+    """Flow variables: each contract row x each eligible route, with unit costs and weights."""
+    cand = contract_rows.reset_index(names="contract_row").merge(
         routes[["origin", "destination"]].reset_index(names="route"),
         on=["origin", "destination"],
         how="inner",
@@ -273,7 +275,7 @@ def build_flows(
         inside = [r in lst for r, lst in zip(sub["route"], sub["routes"], strict=True)]
         drop = sub.index[~np.asarray(inside, dtype=bool)]
         cand = cand.drop(index=drop)
-    cand = cand.sort_values(["demand", "route"], kind="stable").reset_index(drop=True)
+    cand = cand.sort_values(["contract_row", "route"], kind="stable").reset_index(drop=True)
     com = commodities.loc[cand["commodity"]]
     rt = routes.loc[cand["route"]]
     cu, cf = com["capacity_use"].to_numpy(), com["cost_factor"].to_numpy()
@@ -286,7 +288,7 @@ def build_flows(
             "commodity": cand["commodity"].to_numpy(),
             "origin": cand["origin"].to_numpy(),
             "destination": cand["destination"].to_numpy(),
-            "demand": cand["demand"].to_numpy(),
+            "contract_row": cand["contract_row"].to_numpy(),
             "capacity_use": cu,
             "value_per_unit": vpu,
             "transport": cu * cf * rt["leg_cost"].to_numpy(),
@@ -591,11 +593,13 @@ def prepare(
         _check_contract_routes(
             tables.get("Contracts"), contracts, routes_all, routes, allowed, issues
         )
-        demand = expand_demand(contracts, periods, settings["shortfall_penalty"])
-        flows = build_flows(demand, routes, commodities, allowed, settings)
+        contract_rows = expand_contracts(contracts, periods, settings["shortfall_penalty"])
+        flows = build_flows(contract_rows, routes, commodities, allowed, settings)
         if what_if:
-            demand["penalty"] = demand["penalty"].fillna(unserved_penalty(flows, routes))
-        served = set(flows["demand"])
+            contract_rows["penalty"] = contract_rows["penalty"].fillna(
+                unserved_penalty(flows, routes)
+            )
+        served = set(flows["contract_row"])
         report = issues.warn if what_if else issues.error
         too_slow = (
             validate.check_contract_max_days(
@@ -604,7 +608,9 @@ def prepare(
             if "Contracts" in tables
             else set()
         )
-        unserved = demand[~demand.index.isin(served) & ~demand["_row"].isin(too_slow)]
+        unserved = contract_rows[
+            ~contract_rows.index.isin(served) & ~contract_rows["_row"].isin(too_slow)
+        ]
         for rec in unserved.to_dict("records"):
             report(
                 "Contracts",
@@ -675,7 +681,7 @@ def prepare(
             legs=legs,
             routes=routes,
             contracts=contracts,
-            demand=demand,
+            contract_rows=contract_rows,
             flows=flows,
             capacity=capacity,
             usage=usage,

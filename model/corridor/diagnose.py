@@ -111,7 +111,7 @@ class Elastic:
         self.rows_of: dict[str, np.ndarray] = {}
         delivery = lp.rows.get("delivery")
         if delivery is not None and len(delivery):
-            volume = inputs.demand["volume"].to_numpy(dtype=float)
+            volume = inputs.contract_rows["volume"].to_numpy(dtype=float)
             self._add("contract", delivery.keys, delivery, np.arange(len(delivery)), 1.0)
             self.weights["contract"] = CONTRACT_WEIGHT / np.maximum(volume, EPS)
         capacity = lp.rows.get("capacity_limit")
@@ -159,11 +159,11 @@ class Elastic:
         pairs = pd.DataFrame(
             {
                 "scope": sm["scope"].to_numpy(),
-                "demand": flows["demand"].to_numpy()[sm["flow"].to_numpy()],
+                "row": flows["contract_row"].to_numpy()[sm["flow"].to_numpy()],
                 "w": flows["weight"].to_numpy()[sm["flow"].to_numpy()],
             }
-        ).drop_duplicates(["scope", "demand"])
-        volume = inputs.demand["volume"].to_numpy(dtype=float)[pairs["demand"].to_numpy()]
+        ).drop_duplicates(["scope", "row"])
+        volume = inputs.contract_rows["volume"].to_numpy(dtype=float)[pairs["row"].to_numpy()]
         return np.bincount(
             pairs["scope"].to_numpy(),
             weights=pairs["w"].to_numpy() * volume,
@@ -190,7 +190,7 @@ def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
     if "contract" in elastic.slacks:
         block = elastic.slacks["contract"]
         gaps = x[block.start : block.stop]
-        demand = inputs.demand
+        demand = inputs.contract_rows
         for d in np.flatnonzero(gaps > EPS * np.maximum(1.0, demand["volume"].to_numpy())):
             rec = demand.loc[d]
             can = rec["volume"] - gaps[d]

@@ -261,7 +261,7 @@ class Plan:
     def set_volume(self, kind: str, ident: str | None = None, *, factor: float) -> int:
         """Scale contracted volume: of one contract, one commodity, or all. Returns the
         (contract, period) rows changed."""
-        demand = self.inputs.demand
+        demand = self.inputs.contract_rows
         if kind == "all":
             mask = np.ones(len(demand), dtype=bool)
         elif kind in ("contract", "commodity"):
@@ -336,7 +336,7 @@ class Plan:
         loads = inputs.route_loads
         flows = inputs.flows
         delivery = self.lp.rows["delivery"]
-        volume = delivery.upper[flows["demand"].to_numpy()]
+        volume = delivery.upper[flows["contract_row"].to_numpy()]
         cu = flows["capacity_use"].to_numpy(dtype=float)
         bound = np.bincount(loads.of_flow, weights=cu * volume, minlength=len(loads.keys))
         if "capacity_limit" in self.lp.rows:

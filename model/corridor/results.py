@@ -211,9 +211,9 @@ def _block_values(lp: LinearProgram, x: np.ndarray, name: str) -> np.ndarray:
 def contracts_sheet(
     lp: LinearProgram, x: np.ndarray, flows: pd.DataFrame, inputs: Inputs
 ) -> pd.DataFrame:
-    demand = inputs.demand
+    demand = inputs.contract_rows
     n = len(demand)
-    of = flows["demand"].to_numpy()
+    of = flows["contract_row"].to_numpy()
     delivered = np.bincount(of, weights=flows["x"].to_numpy(), minlength=n)
     shortfall = np.zeros(n)
     penalty = np.zeros(n)
@@ -223,7 +223,7 @@ def contracts_sheet(
         rows = delivery.locate(short.keys) - delivery.start
         shortfall[rows] = x[short.start : short.stop]
         penalty[rows] = lp.cost_vector(["shortfall_cost"])[short.start : short.stop]
-    used = flows[flows["x"] > FLOW_EPS].groupby("demand")["route"].agg(", ".join)
+    used = flows[flows["x"] > FLOW_EPS].groupby("contract_row")["route"].agg(", ".join)
     return pd.DataFrame(
         {
             "contract": demand["contract"],

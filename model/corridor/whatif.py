@@ -167,7 +167,7 @@ def snapshot(plan: Plan, solution: Solution, name: str, *, with_flows: bool = Fa
     short = lp.columns.get("shortfall")
     if short is not None and len(short):
         sx = x[short.start : short.stop]
-        demand = inputs.demand
+        demand = inputs.contract_rows
         delivery = lp.rows["delivery"]
         rows = delivery.locate(short.keys) - delivery.start
         k = demand["commodity"].to_numpy(dtype=object)[rows]

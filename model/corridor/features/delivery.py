@@ -3,7 +3,7 @@
 Columns
 -------
 shortfall[c,t]  in [0, volume[c,t]], commodity units not delivered, for the (contract,
-                period) rows of ``inputs.demand`` with a penalty
+                period) rows of ``inputs.contract_rows`` with a penalty
 Rows
 ----
 delivery[c,t]:  sum_r flow[c,r,t] + shortfall[c,t] = volume[c,t]
@@ -25,7 +25,7 @@ KEYS = ["contract", "period"]
 
 
 def define(lp: LinearProgram, inputs, closures: bool = False) -> None:
-    demand, flows = inputs.demand, inputs.flows
+    demand, flows = inputs.contract_rows, inputs.flows
     if demand.empty:
         return
     penalty = demand["penalty"].to_numpy(dtype=float)
@@ -47,7 +47,7 @@ def define(lp: LinearProgram, inputs, closures: bool = False) -> None:
     )
     flow = lp.columns["flow"]
     terms = Terms()
-    terms.add(flows["demand"].to_numpy(), flow.cols)
+    terms.add(flows["contract_row"].to_numpy(), flow.cols)
     terms.add(penalised, short.cols)
     lp.add_rows("delivery", demand[KEYS], terms, lower=volume, upper=volume)
     lp.add_cost("shortfall_cost", short.cols, penalty[penalised])
