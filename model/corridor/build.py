@@ -9,10 +9,19 @@ generated from the same program.
 from __future__ import annotations
 
 from .data import Inputs
-from .features import capacity, delivery, expansions, flows, limits, lots, route_use
+from .features import (
+    booking,
+    capacity,
+    delivery,
+    expansions,
+    flows,
+    limits,
+    lots,
+    route_use,
+)
 from .lp import LinearProgram
 
-FEATURES = (flows, delivery, expansions, capacity, route_use, lots, limits)
+FEATURES = (flows, delivery, expansions, capacity, route_use, lots, limits, booking)
 
 
 def build(inputs: Inputs, *, tight_big_m: bool = True, closures: bool = False) -> LinearProgram:

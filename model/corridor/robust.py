@@ -1,0 +1,254 @@
+"""Solving robust plans: the extensive form, with recourse copies added where they bind.
+
+`solve_robust(inputs, options)` returns a `RobustOutcome`: the plan (first stage and the
+copies it was solved with), the evaluation of every guarded closure and period against that
+plan, and the result tables (the plan's sheets plus ``Robustness`` and ``Booking``).
+
+How (spec section 7; features/robust.py has the maths):
+
+1. the master is the program plus the recourse copies of a set S of (closure, period) pairs:
+   all of them when the extensive form is small (``lazy=False`` forces it), else none;
+2. the plan's first stage is fixed and every copy is evaluated at once (one LP: the copies
+   are independent given the first stage): its least-cost recourse, by how much its
+   delivery floor fails (an elastic slack), and its recourse cost against the plan's;
+3. a copy outside S that fails its floor, or whose closure has a probability and costs more
+   than the plan's period, joins S; repeat until none does.
+
+The master with fewer copies is a relaxation of the full extensive form (fewer constraints,
+fewer non-negative cost terms); when no left-out copy is violated, its plan is feasible for
+the full form at the same cost, hence optimal for it: the answer is the full form's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .build import build
+from .data import Inputs
+from .features.robust import Guard, RecourseBuilder, all_copies, guards
+from .highs import HighsModel, Solution, SolveOptions
+from .lp import LinearProgram
+
+log = logging.getLogger("corridor")
+
+FULL_FORM_COLUMNS = 200_000  # below this many recourse columns, solve the full form at once
+TOLERANCE = 1e-6
+
+
+@dataclass
+class Evaluation:
+    """Every copy judged against a fixed first stage."""
+
+    lp: LinearProgram
+    builder: RecourseBuilder
+    x: np.ndarray
+    status: str
+
+
+@dataclass
+class RobustOutcome:
+    inputs: Inputs
+    lp: LinearProgram
+    solution: Solution
+    copies: list[tuple[Guard, str]]  # in the final master
+    every: list[tuple[Guard, str]]  # every guarded (closure, period)
+    evaluation: Evaluation | None
+    figures: pd.DataFrame | None
+    rounds: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def master(inputs: Inputs, copies: list[tuple[Guard, str]]) -> LinearProgram:
+    lp = build(inputs)
+    RecourseBuilder(lp, inputs).add(copies)
+    return lp
+
+
+def _copy_size(inputs: Inputs, copies) -> int:
+    flows = inputs.flows
+    per_period = flows.groupby("period").size()
+    return int(sum(per_period.get(t, 0) for _, t in copies))
+
+
+def evaluate(inputs: Inputs, base: LinearProgram, x_first: np.ndarray, copies, options):
+    """Fix the first stage at `x_first` and give every copy its least-cost recourse."""
+    lp = build(inputs)
+    builder = RecourseBuilder(lp, inputs, evaluate=True)
+    builder.add(copies)
+    keep = {"recourse_shortfall", "recourse_logistics", "floor_slack"}
+    lp.costs = {name: parts for name, parts in lp.costs.items() if name in keep}
+    for block in list(lp.columns.values())[: len(base.columns)]:
+        value = x_first[block.start : block.stop]
+        block.lower = value.copy()
+        block.upper = value.copy()
+        block.integer = False  # fixed: the recourse is an LP
+    model = HighsModel(lp)
+    result = model.run(SolveOptions(time_limit=options.time_limit))
+    x = model.values() if result.has_solution else np.zeros(lp.n_cols)
+    return Evaluation(lp, builder, x, result.status)
+
+
+def copy_figures(ev: Evaluation, inputs: Inputs, x_first: np.ndarray) -> pd.DataFrame:
+    """Per copy and commodity: the plan's delivery in the period, what the closure stops,
+    the recourse delivery, shortfall and its value, logistics costs (recourse and plan);
+    and per copy (commodity ALL): the floor's slack, violation costs (recourse and plan),
+    probability and min_delivery."""
+    lp, b, x = ev.lp, ev.builder, ev.x
+    flows = inputs.flows
+    commodity = flows["commodity"].to_numpy(dtype=object)
+    period = flows["period"].to_numpy(dtype=object)
+    flow = b.columns["flow"]
+    fx = x_first[flow.start : flow.stop]
+    cost = b.cost
+    rows_of = inputs.contract_rows
+    row_commodity = rows_of["commodity"].to_numpy(dtype=object)
+    plan_short = np.zeros(len(rows_of))  # the plan's own shortfall value per contract row
+    first_short = b.columns.get("shortfall")
+    if first_short is not None and len(first_short):
+        rows = lp.rows["delivery"].locate(first_short.keys) - lp.rows["delivery"].start
+        plan_short[rows] = (cost * x_first)[first_short.start : first_short.stop]
+    violation = b.columns.get("rule_violation")
+    slack = lp.columns.get("floor_slack")
+    out = []
+    short_at = b.shortfall.start
+    for k, pick in enumerate(b.picks):
+        t, name = pick.period, pick.guard.name
+        in_t = period == t
+        closed = np.zeros(len(flows), dtype=bool)
+        closed[pick.closed] = True
+        copied = pick.cols["flow"]
+        rx = x[b.new_ids[k]["flow"]]
+        n = len(b.short_rows[k])
+        sx = x[short_at : short_at + n]
+        sp = b.short_penalty[short_at - b.shortfall.start : short_at - b.shortfall.start + n]
+        short_at += n
+        sk = row_commodity[b.short_rows[k]]
+        for c in pd.unique(commodity[in_t]):
+            of_c = np.flatnonzero(in_t & (commodity == c))
+            mine = commodity[copied] == c
+            rows_c = np.flatnonzero((rows_of["period"] == t).to_numpy() & (row_commodity == c))
+            out.append(
+                {
+                    "closure": name,
+                    "period": t,
+                    "commodity": c,
+                    "plan_delivered": float(fx[of_c].sum()),
+                    "stopped": float(fx[of_c[closed[of_c]]].sum()),
+                    "delivered": float(rx[mine].sum()),
+                    "shortfall": float(sx[sk == c].sum()),
+                    "shortfall_value": float((sx * sp)[sk == c].sum()),
+                    "plan_shortfall_value": float(plan_short[rows_c].sum()),
+                    "logistics": float(cost[flow.start + copied[mine]] @ rx[mine]),
+                    "plan_logistics": float(cost[flow.start + of_c] @ fx[of_c]),
+                }
+            )
+        recourse_violations = plan_violations = 0.0
+        if violation is not None and "rule_violation" in b.new_ids[k]:
+            src = violation.start + pick.cols["rule_violation"]
+            recourse_violations = float(cost[src] @ x[b.new_ids[k]["rule_violation"]])
+            own = violation.start + np.flatnonzero((violation.keys["period"] == t).to_numpy())
+            plan_violations = float(cost[own] @ x_first[own])
+        floor_slack = 0.0
+        if slack is not None:
+            mine = (slack.keys["closure"] == name).to_numpy() & (
+                slack.keys["period"] == t
+            ).to_numpy()
+            floor_slack = float(x[slack.start + np.flatnonzero(mine)].sum())
+        out.append(
+            {
+                "closure": name,
+                "period": t,
+                "commodity": "ALL",
+                "floor_slack": floor_slack,
+                "violations": recourse_violations,
+                "plan_violations": plan_violations,
+                "probability": pick.guard.probability,
+                "min_delivery": pick.guard.min_delivery,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def costs_of(rows: pd.DataFrame) -> tuple[float, float]:
+    """(recourse cost, plan's period cost) of one copy's figures."""
+    per = rows[rows["commodity"] != "ALL"]
+    all_row = rows[rows["commodity"] == "ALL"].iloc[0]
+    recourse = float(per["logistics"].sum() + per["shortfall_value"].sum()) + all_row["violations"]
+    plan = (
+        float(per["plan_logistics"].sum() + per["plan_shortfall_value"].sum())
+        + all_row["plan_violations"]
+    )
+    return recourse, plan
+
+
+def violated(figures: pd.DataFrame, included: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Copies outside the master whose floor fails or whose probable cost exceeds the plan's."""
+    out = set()
+    for (closure, period), rows in figures.groupby(["closure", "period"], sort=False):
+        if (closure, period) in included:
+            continue
+        all_row = rows[rows["commodity"] == "ALL"].iloc[0]
+        delivered = float(rows.loc[rows["commodity"] != "ALL", "plan_delivered"].sum())
+        if all_row["floor_slack"] > TOLERANCE * max(1.0, delivered):
+            out.add((closure, period))
+        elif all_row["probability"] > 0:
+            recourse, plan = costs_of(rows)
+            if recourse - plan > TOLERANCE * max(1.0, abs(plan)):
+                out.add((closure, period))
+    return out
+
+
+def solve_robust(
+    inputs: Inputs, options: SolveOptions, *, lazy: bool | None = None
+) -> RobustOutcome:
+    """The robust plan (see the module docstring)."""
+    start = time.perf_counter()
+    every = all_copies(inputs, guards(inputs))
+    if lazy is None:
+        lazy = _copy_size(inputs, every) > FULL_FORM_COLUMNS
+    included = [] if lazy else list(every)
+    base = build(inputs)
+    rounds = 0
+    while True:
+        rounds += 1
+        lp = master(inputs, included)
+        model = HighsModel(lp)
+        result = model.run(options)
+        solution = model.solution(result, options=options)
+        if not solution.has_solution:
+            return RobustOutcome(
+                inputs,
+                lp,
+                solution,
+                included,
+                every,
+                None,
+                None,
+                rounds,
+                time.perf_counter() - start,
+            )
+        x_first = solution.x[: base.n_cols]
+        ev = evaluate(inputs, base, x_first, every, options)
+        figures = copy_figures(ev, inputs, x_first)
+        keys = {(g.name, t) for g, t in included}
+        more = violated(figures, keys) if lazy else set()
+        log.info("robust round %d: %d copies, %d more bind", rounds, len(included), len(more))
+        if not more:
+            return RobustOutcome(
+                inputs,
+                lp,
+                solution,
+                included,
+                every,
+                ev,
+                figures,
+                rounds,
+                time.perf_counter() - start,
+            )
+        included += [(g, t) for g, t in every if (g.name, t) in more]
