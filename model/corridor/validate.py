@@ -895,9 +895,10 @@ def check_offer_routes(
     if served.empty:
         return
     cand = eligible_routes(served, routes, allowed)
-    cand = cand.join(
-        served[["pos", "destination", "offer_days", "demand_days"]], on="pos", rsuffix="_offer"
-    )
+    # eligible_routes' pos is the position in `served`; served's own pos is the offer's
+    chosen = served[["pos", "destination", "offer_days", "demand_days"]]
+    chosen = chosen.rename(columns={"pos": "pos_offer"})
+    cand = cand.merge(chosen, left_on="pos", right_index=True)
     for pos, group in served.groupby("pos", sort=True):
         rec = firsts.iloc[pos]
         offer, row = rec["offer"], rec["_row"]
