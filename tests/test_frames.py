@@ -130,7 +130,7 @@ def test_missing_values_of_every_kind_are_blank_cells():
 def test_numpy_integer_ids_are_text():
     data = frames(world())
     data["Contracts"]["contract"] = np.array([12], dtype=np.int64)
-    assert list(corridor.from_frames(data).demand["contract"]) == ["12"]
+    assert list(corridor.from_frames(data).contracts["contract"]) == ["12"]
 
 
 # --- what is not a table ------------------------------------------------------------------
