@@ -383,3 +383,70 @@ def test_comment_row_is_judged_by_its_first_cell(tmp_path):
     sheets["Nodes"].append({"note": "# old port", "node": "OLD", "country": "XX"})
     inputs = read_ok(sheets, tmp_path)
     assert "OLD" not in inputs.nodes.index
+
+
+def test_a_bad_bound_is_one_error_not_also_no_bound(tmp_path):
+    """max_share 50 (meant 50 %) is invalid; the rule does set a bound, so it is not also
+    told that it sets none (issue 9 item 8: one root cause, one error)."""
+    sheets = world(
+        Limits=[
+            {"rule": "cap_ru", "measure": "transit_country", "value": "RU", "max_share": 50},
+            {"rule": "empty", "measure": "transit_country", "value": "CN"},
+        ]
+    )
+    errors = errors_of(sheets, tmp_path)
+    assert errors == [
+        "Limits!D2 [max_share] = 50: expected a share between 0 and 1 (0.4 or 40%)",
+        "Limits!A3 [rule] = 'empty': the rule sets no bound; fill max_share, min_share, "
+        "max_volume or min_volume",
+    ]
+
+
+def test_errors_carry_stable_codes(tmp_path):
+    """A sample across the reader: each code is the documented one (errors.py)."""
+    sheets = world({"time_limt": 5, "share_basis": "weight"})
+    sheets["Legs"][0]["to"] = "x"
+    sheets["Legs"][1]["cost"] = "2,000"
+    sheets["Legs"][2]["mode"] = "boat"
+    sheets["Nodes"].append({"node": "A", "country": "KZ"})
+    sheets["Contracts"][0]["volume"] = None
+    sheets["Routes"][0]["active"] = "maybe"
+    sheets["Nodes"][1]["country"] = "Cn"
+    sheets["Legs"][3]["countries"] = "CN"
+    path = tmp_path / "in.xlsx"
+    write_workbook(sheets, path)
+    with pytest.raises(corridor.InputError) as info:
+        corridor.read_workbook(path)
+    assert sorted((e.where, e.code) for e in info.value.errors) == [
+        ("Contracts!E2", "missing-value"),
+        ("Legs!C2", "unknown-ref"),
+        ("Legs!D4", "bad-choice"),
+        ("Legs!E3", "bad-number"),
+        ("Legs!F5", "label-case"),
+        ("Nodes!A7", "duplicate-id"),
+        ("Routes!C2", "bad-bool"),
+        ("Settings!A2", "unknown-setting"),
+        ("Settings!B3", "bad-choice"),
+    ]
+    assert all(e.frame_row is None for e in info.value.errors)  # a workbook has no frame
+    path.write_bytes(b"")
+    with pytest.raises(corridor.InputError) as info:
+        corridor.read_workbook(path)
+    assert [e.code for e in info.value.errors] == ["unreadable-file"]
+
+
+def test_every_code_in_use_is_documented():
+    """Each code string the package passes for an issue appears in the errors.py table."""
+    import re
+    from pathlib import Path
+
+    import corridor.errors as errors_module
+
+    documented = set(re.findall(r"^([a-z]+(?:-[a-z]+)*)\s{2,}", errors_module.__doc__, re.M))
+    package = Path(corridor.__file__).parent
+    used = set()
+    for path in package.rglob("*.py"):
+        text = path.read_text()
+        used |= set(re.findall(r'"([a-z]+(?:-[a-z]+)+)",?\n\s*\)', text))
+        used |= set(re.findall(r'CellError\([^)]*?"([a-z]+(?:-[a-z]+)+)"\s*\)', text, re.S))
+    assert used and used <= documented, used - documented

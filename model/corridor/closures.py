@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import validate
 from .data import Inputs
-from .errors import suggest
-from .schema import CLOSURE_KINDS
+from .io.cells import CellError
 
 SCOPE_KEYS = ["destination", "commodity", "period"]
 
@@ -41,17 +41,13 @@ class Closure:
         return f"{self.kind}:{self.ident}"
 
 
-def parse_closure(text: str) -> Closure:
-    """'country:RU' -> Closure('country', 'RU'); ValueError with a hint otherwise."""
-    if ":" not in str(text):
-        raise ValueError(f"expected kind:id, e.g. country:RU (kinds: {', '.join(CLOSURE_KINDS)})")
-    kind, ident = (part.strip() for part in str(text).split(":", 1))
-    kind = kind.lower()
-    if kind not in CLOSURE_KINDS:
-        kinds = ", ".join(CLOSURE_KINDS)
-        raise ValueError(f"unknown kind {kind!r}{suggest(kind, CLOSURE_KINDS)}; kinds: {kinds}")
-    if not ident:
-        raise ValueError("expected an id after the colon, e.g. country:RU")
+def parse_closure(text: str, ids: dict[str, set[str] | None] | None = None) -> Closure:
+    """'country:RU' -> Closure('country', 'RU'); ValueError naming what is wrong (the
+    workbook's checks use the same parser: validate.parse_closure)."""
+    try:
+        kind, ident = validate.parse_closure(str(text), ids or {})
+    except CellError as exc:
+        raise ValueError(str(exc)) from None
     return Closure(kind, ident)
 
 

@@ -60,6 +60,7 @@ bad-target         a scenario target of the wrong form
 bad-scenario       a scenario name that is reserved or differs from another only in
                    case
 unit-slip          (warning) a capacity far below the volumes using it
+bad-rule           a command's --rule names no rule, or one with nothing to sweep
 input              any other problem (raised outside the reader, e.g. by an analysis)
 =================  ===============================================================
 

@@ -44,6 +44,8 @@ def from_frames(frames: object, source: str = "<frames>") -> Inputs:
     """
     issues = Issues()
     sheets = frame_sheets(frames, issues)
+    if not sheets:  # not a dict of sheets at all: nothing else to say
+        issues.raise_if_any(source)
     tables = parse_sheets({name: sheet.raw for name, sheet in sheets.items()}, issues)
     try:
         inputs = prepare(tables, issues, source=source)

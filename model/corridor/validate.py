@@ -3,7 +3,22 @@
 Checks: duplicate ids (also up to case and spacing), label casing (GE vs Ge), references
 between sheets with near-miss suggestions, route connectivity and revisits, contract rows
 that overlap or disagree, contract route lists, capacity rows per target and period,
-Limits rules that could never be honoured, and settings.
+Limits rules that could never be honoured, and settings (report_currency and exchange_rate
+go together).
+
+Sourcing (spec section 6): Demand rows that overlap; Offers whose rows disagree or overlap,
+whose id is a contract's, whose min_volume is above max_volume, or that sell to no demand;
+Stocks given twice, with levels out of order, or not at a destination with demand.
+Robust plans (section 7): Disruptions closures as `kind:id` of the closure vocabulary,
+probabilities summing to at most 1, and the robust_min_delivery setting they need.
+
+With the routes' facts (`data.route_facts`): a contract whose max_days no eligible route
+meets (an error); offers that no route, or no route within max_days, can serve; capacities
+that look like a unit slip; routes dropped for a commodity's modes (warnings).
+Scenario values (`parse_scenario_value`): factors, never percentages.
+
+Where the sheet that defines a kind of id could not be read, references to that kind are
+not judged (the caller passes `skip`), so one root cause gives one error.
 """
 
 from __future__ import annotations
@@ -895,9 +910,10 @@ def check_offer_routes(
     if served.empty:
         return
     cand = eligible_routes(served, routes, allowed)
-    cand = cand.join(
-        served[["pos", "destination", "offer_days", "demand_days"]], on="pos", rsuffix="_offer"
-    )
+    # eligible_routes' pos is the position in `served`; served's own pos is the offer's
+    chosen = served[["pos", "destination", "offer_days", "demand_days"]]
+    chosen = chosen.rename(columns={"pos": "pos_offer"})
+    cand = cand.merge(chosen, left_on="pos", right_index=True)
     for pos, group in served.groupby("pos", sort=True):
         rec = firsts.iloc[pos]
         offer, row = rec["offer"], rec["_row"]

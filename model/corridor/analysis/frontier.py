@@ -45,8 +45,10 @@ PROBE_STEP = 0.05
 SHARE_EPS = 1e-9
 
 
-def _error(value: object, message: str, sheet: str = "Limits", column: str = "rule"):
-    return InputError([InputIssue(sheet, "", column, value, message)])
+def _error(
+    value: object, message: str, sheet: str = "Limits", column: str = "rule", code: str = "bad-rule"
+):
+    return InputError([InputIssue(sheet, "", column, value, message, code)])
 
 
 def sweep_inputs(inputs: Inputs, rule: str | None = None) -> tuple[Inputs, str, float | None]:

@@ -84,6 +84,7 @@ def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
                     None,
                     "no scenarios: add a Scenarios sheet with columns scenario, change, "
                     "target, value (e.g. 'no RU', close, country:RU)",
+                    "empty-sheet",
                 )
             ],
             inputs.source,
@@ -95,22 +96,32 @@ def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
     for rec in table.frame.to_dict("records"):
         row = rec["_row"]
 
-        def error(column: str, value: object, message: str, row: int = row) -> None:
+        def error(column: str, value: object, message: str, code: str, row: int = row) -> None:
             if column in table.letters:
-                issues.error(table.sheet, table.cell(column, row), column, value, message)
+                issues.error(table.sheet, table.cell(column, row), column, value, message, code)
             else:  # the sheet has no such column: name the row
                 message += f" (row {row}: add a {column} column)"
-                issues.error(table.sheet, "", column, value, message)
+                issues.error(table.sheet, "", column, value, message, code)
 
         name = str(rec["scenario"])
         first = spelled.setdefault(name.lower(), name)
         if name.lower() == BASE:
-            error("scenario", name, f"{BASE!r} is the unchanged plan; name the scenario otherwise")
+            error(
+                "scenario",
+                name,
+                f"{BASE!r} is the unchanged plan; name the scenario otherwise",
+                "bad-scenario",
+            )
         elif first != name:
-            error("scenario", name, f"differs from scenario {first!r} only in case or spacing")
+            error(
+                "scenario",
+                name,
+                f"differs from scenario {first!r} only in case or spacing",
+                "bad-scenario",
+            )
         change = str(rec["change"]).strip().lower()
         if change not in CHANGES:
-            error("change", rec["change"], f"expected one of {', '.join(CHANGES)}")
+            error("change", rec["change"], f"expected one of {', '.join(CHANGES)}", "bad-choice")
             continue
         target = str(rec["target"]).strip()
         allowed = TARGET_KINDS[change]
@@ -120,25 +131,37 @@ def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
         else:
             kind, ident = target.lower(), ""
         if kind != "all" and not ident:
-            error(
-                "target",
-                target,
-                f"expected kind:id ({', '.join(k for k in allowed if k != 'all')})",
-            )
+            kinds = ", ".join(k for k in allowed if k != "all")
+            error("target", target, f"expected kind:id ({kinds})", "bad-target")
             continue
         if kind not in allowed:
             forms = [f"{k}:id" if k != "all" else "all" for k in allowed]
-            error("target", target, f"{change} takes a target of the form {' or '.join(forms)}")
+            error(
+                "target",
+                target,
+                f"{change} takes a target of the form {' or '.join(forms)}",
+                "bad-target",
+            )
             continue
         if kind != "all" and ident not in known[kind]:
-            error("target", target, f"unknown {kind} {ident!r}{suggest(ident, known[kind])}")
+            error(
+                "target",
+                target,
+                f"unknown {kind} {ident!r}{suggest(ident, known[kind])}",
+                "unknown-ref",
+            )
             continue
         value = rec["value"]
         blank = value is None or (isinstance(value, float) and math.isnan(value))
         if change == "close":
             if not blank:
                 issues.warn(
-                    table.sheet, table.cell("value", row), "value", value, "close takes no value"
+                    table.sheet,
+                    table.cell("value", row),
+                    "value",
+                    value,
+                    "close takes no value",
+                    "bad-factor",
                 )
             number = None
             if not closed_routes(inputs, parse_closure(f"{kind}:{ident}")):
@@ -148,12 +171,13 @@ def read_scenarios(inputs: Inputs) -> dict[str, list[Change]]:
                     "target",
                     target,
                     f"closing {kind} {ident} removes no active route",
+                    "route-dropped",
                 )
         else:
             try:
                 number = parse_scenario_value(change, value)
             except CellError as exc:
-                error("value", value, str(exc))
+                error("value", value, str(exc), exc.code)
                 continue
         target = "all" if kind == "all" else f"{kind}:{ident}"
         batch.setdefault(first, []).append(Change(change, target, number))

@@ -3,6 +3,9 @@
 `parse_table` is the one place where a cell becomes a value; it serves workbooks read from
 disk and DataFrames handed over by an embedding program alike, so both get the same checks
 and the same messages (cells are named as if the frame were a sheet with headers in row 1).
+`parse_sheets` does it for every input sheet of a workbook (or of a dict of frames) and
+reports missing and doubled sheets. Each error carries the code of its kind (`errors`), and
+each Table remembers the cells that failed, so a later check does not report them again.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import pandas as pd
+from pandas.api.types import is_object_dtype, is_string_dtype
 
 from ..errors import InputIssue, Issues
 from ..schema import INPUT_SHEETS, canonical_sheet, normalise_name
@@ -97,7 +98,7 @@ def _ids_from_index(frame: pd.DataFrame, spec_name: str) -> tuple[pd.DataFrame, 
             frame = frame.reset_index(level=moved)
     elif (
         not isinstance(frame.index, pd.RangeIndex)
-        and frame.index.dtype == object
+        and (is_object_dtype(frame.index.dtype) or is_string_dtype(frame.index.dtype))
         and names[0] not in present
     ):
         frame = frame.rename_axis(names[0]).reset_index()
