@@ -31,6 +31,7 @@ SOLVING = {
     "stress": ("corridor.analysis.stress", "close each transit country, chokepoint, corridor"),
     "scenarios": ("corridor.analysis.scenarios", "solve the Scenarios sheet and compare"),
     "map": ("corridor.analysis.plan_map", "solve and draw the plan on a map (PNG + Map sheet)"),
+    "robust": ("corridor.analysis.robust", "a plan that survives any one closure; its price"),
 }
 
 

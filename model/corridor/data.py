@@ -74,6 +74,10 @@ class Inputs:
         """A copy with some fields replaced (derived caches are recomputed on demand)."""
         return replace(self, **changes)
 
+    def without_robust(self) -> Inputs:
+        """The same workbook with robust mode off (robust_min_delivery blank)."""
+        return self.with_changes(settings={**self.settings, "robust_min_delivery": None})
+
     @cached_property
     def closure_penalty(self) -> float:
         """Money per commodity unit of cargo a closure loses where the row has no penalty:

@@ -24,6 +24,13 @@ from .pyomo_view import block_duals, block_values, custom_rows, program_of, solv
 from .report import Results
 from .results import Extras, no_plan
 from .results import extract as extract_arrays
+from .robust import (
+    RobustOutcome,
+    booking_sheet,
+    diagnose_robust,
+    robustness_sheet,
+    solve_robust,
+)
 
 log = logging.getLogger("corridor")
 
@@ -47,6 +54,7 @@ class Outcome:
     path: Path | None
     inputs: Inputs | None = None
     plan: Plan | None = None
+    robust: RobustOutcome | None = None  # robust mode: the plan and its closures
 
 
 def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveResult:
@@ -108,12 +116,54 @@ def solve_workbook(inputs: Inputs, options: SolveOptions | None = None) -> Outco
     """Solve prepared inputs: the plan's tables, with a Diagnosis sheet when no plan exists
     (the least change that makes one possible, per kind of change)."""
     options = options or options_for(inputs)
+    if inputs.settings.get("robust_min_delivery") is not None:
+        return solve_robust_workbook(inputs, options)
     plan = Plan(inputs, options)
     solution = plan.solve()
     results = plan.results()
     if solution.status == "infeasible":
         results.sheets["Diagnosis"] = diagnose(inputs, options)
     return Outcome(results, solution.result, EXIT_CODES.get(solution.status, 1), None, inputs, plan)
+
+
+def solve_robust_workbook(inputs: Inputs, options: SolveOptions) -> Outcome:
+    """A robust plan (spec section 7): the plan's sheets plus Robustness and Booking; when no
+    plan survives every guarded closure, a Diagnosis that names the closure and the least
+    change that covers it (or, when even the plain plan is infeasible, the usual one)."""
+    out = solve_robust(inputs, options)
+    solution = out.solution
+    if solution.has_solution:
+        results = extract_arrays(inputs, out.lp, solution, options)
+        results.sheets["Robustness"] = robustness_sheet(out)
+        results.sheets["Booking"] = booking_sheet(out)
+        results.sheets["Log"] = pd.concat(
+            [
+                results.sheets["Log"],
+                pd.DataFrame(
+                    [
+                        {
+                            "level": "info",
+                            "where": "robust",
+                            "message": f"{len(out.every)} closure-periods guarded; "
+                            f"{len(out.copies)} in the final model after {out.rounds} "
+                            f"round(s), {out.seconds:.2f} s",
+                        }
+                    ]
+                ),
+            ],
+            ignore_index=True,
+        )
+    else:
+        results = no_plan(inputs, solution.result, options)
+        if solution.status == "infeasible":
+            plain = Plan(inputs.without_robust(), options).solve(duals=False)
+            results.sheets["Diagnosis"] = (
+                diagnose(inputs.without_robust(), options)
+                if plain.status == "infeasible"
+                else diagnose_robust(inputs, options)
+            )
+    code = EXIT_CODES.get(solution.status, 1)
+    return Outcome(results, solution.result, code, None, inputs, None, out)
 
 
 def run_workbook(

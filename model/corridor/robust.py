@@ -30,9 +30,11 @@ import pandas as pd
 
 from .build import build
 from .data import Inputs
+from .diagnose import COLUMNS, capacity_cell, rule_cell
 from .features.robust import Guard, RecourseBuilder, all_copies, guards
 from .highs import HighsModel, Solution, SolveOptions
 from .lp import LinearProgram
+from .schema import RESULT_SHEETS
 
 log = logging.getLogger("corridor")
 
@@ -252,3 +254,219 @@ def solve_robust(
                 time.perf_counter() - start,
             )
         included += [(g, t) for g, t in every if (g.name, t) in more]
+
+
+def robustness_sheet(out: RobustOutcome) -> pd.DataFrame:
+    """The Robustness sheet: the closure report of spec section 5 for every guarded closure
+    and period, against the plan's own period, with probability, min_delivery, binding."""
+    return closure_rows(out.figures, out.inputs, _binding_copies(out))
+
+
+def evaluate_closures(
+    inputs: Inputs, x_first: np.ndarray, closures, options: SolveOptions
+) -> pd.DataFrame:
+    """Figures (see `copy_figures`) of closures held for one period each against a plan's
+    first stage: what the robust plan does when that closure happens."""
+    md = float(inputs.settings.get("robust_min_delivery") or 0.0)
+    copies = all_copies(inputs, [Guard(c, 0.0, md) for c in closures])
+    base = build(inputs)
+    return copy_figures(evaluate(inputs, base, x_first, copies, options), inputs, x_first)
+
+
+def closure_rows(
+    figures: pd.DataFrame, inputs: Inputs, binding: set[tuple[str, str]]
+) -> pd.DataFrame:
+    """The closure report rows (spec section 5) of evaluated copies, with their period."""
+    units = inputs.commodities["unit"]
+    rows = []
+    for (closure, period), group in figures.groupby(["closure", "period"], sort=False):
+        all_row = group[group["commodity"] == "ALL"].iloc[0]
+        per = group[group["commodity"] != "ALL"]
+        recourse, plan = costs_of(group)
+        common = {
+            "closure": closure,
+            "period": period,
+            "probability": all_row["probability"],
+            "min_delivery": all_row["min_delivery"],
+            "binding": "yes" if (closure, period) in binding else "no",
+        }
+        logistics = float((per["logistics"] - per["plan_logistics"]).sum())
+        rows.append(
+            {
+                **common,
+                "commodity": "ALL",
+                "unit": "",
+                "shortfall_value": float(per["shortfall_value"].sum()),
+                "logistics_cost_change": logistics,
+                "total_cost_change": recourse - plan,
+            }
+        )
+        for r in per.itertuples(index=False):
+            base = r.plan_delivered
+            rows.append(
+                {
+                    **common,
+                    "commodity": r.commodity,
+                    "unit": str(units.get(r.commodity) or ""),
+                    "stopped": r.stopped,
+                    "stopped_share": r.stopped / base if base > 0 else 0.0,
+                    "delivered": r.delivered,
+                    "delivered_share": r.delivered / base if base > 0 else 1.0,
+                    "shortfall": r.shortfall,
+                    "shortfall_value": r.shortfall_value,
+                    "logistics_cost_change": r.logistics - r.plan_logistics,
+                    "total_cost_change": r.logistics
+                    - r.plan_logistics
+                    + r.shortfall_value
+                    - r.plan_shortfall_value,
+                }
+            )
+    return pd.DataFrame(rows, columns=[c.name for c in RESULT_SHEETS["Robustness"]])
+
+
+def _binding_copies(out: RobustOutcome) -> set[tuple[str, str]]:
+    """(closure, period) whose delivery floors have a non-zero dual in the master (with the
+    integer decisions fixed)."""
+    dual = out.solution.row_dual
+    floor = out.lp.rows.get("delivery_floor")
+    if dual is None or floor is None or len(floor) == 0:
+        return set()
+    y = dual[floor.start : floor.stop]
+    hit = np.abs(y) > 1e-9
+    keys = floor.keys[hit]
+    return set(zip(keys["closure"], keys["period"], strict=True))
+
+
+def booking_sheet(out: RobustOutcome) -> pd.DataFrame:
+    """Booking: per route and period, the capacity booked (blank where the route needs no
+    booking), the plan's own load and the highest load of any guarded closure."""
+    inputs, lp, x = out.inputs, out.lp, out.solution.x
+    columns = [c.name for c in RESULT_SHEETS["Booking"]]
+    loads = inputs.route_loads
+    flows = inputs.flows
+    cu = flows["capacity_use"].to_numpy(dtype=float)
+    flow = lp.columns["flow"]
+    base = np.bincount(
+        loads.of_flow, weights=cu * x[flow.start : flow.stop], minlength=len(loads.keys)
+    )
+    highest = np.zeros(len(loads.keys))
+    ev = out.evaluation
+    if ev is not None and "recourse_flow" in ev.lp.columns:
+        b = ev.builder
+        for k, pick in enumerate(b.picks):
+            copied = pick.cols["flow"]
+            load = np.bincount(
+                loads.of_flow[copied],
+                weights=cu[copied] * ev.x[b.new_ids[k]["flow"]],
+                minlength=len(loads.keys),
+            )
+            highest = np.maximum(highest, load)
+    frame = loads.keys.copy()
+    frame["booked"] = np.nan
+    frame["base_load"] = base
+    frame["highest_closure_load"] = highest
+    frame["booking_cost"] = 0.0
+    booking = lp.columns.get("booking")
+    if booking is not None and len(booking):
+        pos = pd.MultiIndex.from_frame(loads.keys).get_indexer(
+            pd.MultiIndex.from_frame(booking.keys)
+        )
+        booked = x[booking.start : booking.stop]
+        frame.loc[pos, "booked"] = booked
+        price = booking.keys["route"].map(inputs.routes["booking_cost"]).to_numpy(dtype=float)
+        frame.loc[pos, "booking_cost"] = booked * price
+    order = inputs.period_index
+    frame = frame.assign(_t=frame["period"].map(order)).sort_values(["route", "_t"])
+    return frame[columns].reset_index(drop=True)
+
+
+def diagnose_robust(inputs: Inputs, options: SolveOptions) -> pd.DataFrame:
+    """Why no plan survives every guarded closure: the full extensive form made elastic in
+    its second stage (each copy's capacity rows and hard rule rows may be exceeded, each
+    slack normalised by its bound), integers relaxed; the non-zero slacks name the closure
+    and period that cannot be covered and the least capacity (or rule) change that covers
+    it, with the cell to edit."""
+    every = all_copies(inputs, guards(inputs))
+    lp = build(inputs)
+    RecourseBuilder(lp, inputs).add(every)
+    for block in lp.columns.values():
+        block.integer = False
+    lp.costs = {}
+    slacks = {}
+    for name in ("recourse_capacity_limit", "recourse_limit_rule"):
+        block = lp.rows.get(name)
+        if block is None or len(block) == 0:
+            continue
+        upper = np.isfinite(block.upper)
+        if name == "recourse_limit_rule":  # hard rows only (soft ones have a violation)
+            keys = block.keys
+            hard = inputs.rules.rows["penalty"].isna()
+            hard_rules = set(inputs.rules.rows.loc[hard, "rule"])
+            upper &= keys["rule"].isin(hard_rules).to_numpy()
+        local = np.flatnonzero(upper | np.isfinite(block.lower))
+        slack = lp.add_columns(f"{name}_gap", block.keys.iloc[local])
+        sign = np.where(np.isfinite(block.upper[local]), -1.0, 1.0)
+        lp.extend_rows(name, local, slack.cols, sign)
+        scale = np.where(
+            np.isfinite(block.upper[local]), np.abs(block.upper[local]), np.abs(block.lower[local])
+        )
+        lp.add_cost(f"{name}_gap", slack.cols, 1.0 / np.maximum(scale, 1.0))
+        slacks[name] = (slack, local)
+    model = HighsModel(lp)
+    result = model.run(SolveOptions(time_limit=options.time_limit))
+    rows = []
+    if not result.has_solution:
+        rows.append(
+            {
+                "option": "robust",
+                "kind": "note",
+                "target": "",
+                "period": "",
+                "current": None,
+                "needed": None,
+                "change": "no capacity or rule change in the closures makes every floor "
+                "possible: lower robust_min_delivery or guard fewer closures",
+                "cell": "",
+            }
+        )
+        return pd.DataFrame(rows, columns=COLUMNS)
+    x = model.values()
+    for name, (slack, local) in slacks.items():
+        block = lp.rows[name]
+        gaps = x[slack.start : slack.stop]
+        for k in np.flatnonzero(gaps > 1e-7):
+            key = block.keys.iloc[local[k]]
+            closure, period = key["closure"], key["period"]
+            if name == "recourse_capacity_limit":
+                kind, ident = key["type"], key["id"]
+                current = float(block.upper[local[k]])
+                needed = current + float(gaps[k])
+                rows.append(
+                    {
+                        "option": f"robust: {closure} in {period}",
+                        "kind": "capacity",
+                        "target": f"{kind} {ident}",
+                        "period": period,
+                        "current": current,
+                        "needed": needed,
+                        "change": f"with {closure} closed in {period}, the floors hold only if "
+                        f"{kind} {ident} has +{gaps[k]:,.6g} capacity units (from "
+                        f"{current:,.6g} to {needed:,.6g})",
+                        "cell": capacity_cell(inputs, kind, ident, period),
+                    }
+                )
+            else:
+                rows.append(
+                    {
+                        "option": f"robust: {closure} in {period}",
+                        "kind": "rule",
+                        "target": f"{key['rule']}: {key['value']}",
+                        "period": period,
+                        "current": None,
+                        "needed": None,
+                        "change": f"with {closure} closed in {period}, rule {key['rule']} "
+                        f"({key['bound']} on {key['value']}) stops the floors from holding",
+                        "cell": rule_cell(inputs, key["rule"], key["bound"]),
+                    }
+                )
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -27,12 +27,24 @@ import time
 import numpy as np
 import pandas as pd
 
+from ..build import build
 from ..closures import Closure, closed_flows
 from ..data import Inputs
 from ..highs import SolveOptions
+from ..pipeline import solve_workbook
 from ..plan import Plan
 from ..report import Block, ChartSpec, Dashboard
-from ..whatif import ALL, Change, closure_report, snapshot, sort_reports, stopped_by, worst_share
+from ..robust import closure_rows, evaluate_closures
+from ..whatif import (
+    ALL,
+    Change,
+    Snapshot,
+    closure_report,
+    snapshot,
+    sort_reports,
+    stopped_by,
+    worst_share,
+)
 from .batch import Footing, Job, progress, run_jobs
 from .command import Command, Report, fmt_money
 
@@ -69,6 +81,8 @@ def run_stress(
     show_progress: bool = False,
 ):
     """(the plan's results, the Stress table, the snapshots, the plan's base snapshot)."""
+    if inputs.settings.get("robust_min_delivery") is not None:
+        return _stress_robust(inputs, options)
     base_plan = Plan(inputs, options)
     solution = base_plan.solve()
     results = base_plan.results()
@@ -105,11 +119,38 @@ def run_stress(
     return results, table, snaps, base
 
 
+def _stress_robust(inputs: Inputs, options: SolveOptions):
+    """On a robust plan the stress test holds the plan's first stage (routes opened,
+    capacity built, bookings, offers taken) and closes each item for one period at a time,
+    as the robust plan guards against it: its rows for the guarded closures are the
+    Robustness sheet's rows."""
+    outcome = solve_workbook(inputs, options)
+    results = outcome.results
+    if not outcome.result.has_solution:
+        return results, pd.DataFrame(), [], None
+    x = outcome.robust.solution.x
+    flow = outcome.robust.lp.columns["flow"]
+    closures = used_closures(inputs, x[flow.start : flow.stop])
+    x_first = x[: build(inputs).n_cols]
+    figures = evaluate_closures(inputs, x_first, closures, options)
+    table = closure_rows(figures, inputs, set()).drop(columns=["binding"])
+    table["status"] = "optimal"
+    groups = [g for _, g in table.groupby(["closure", "period"], sort=False)]
+    ordered = sort_reports(groups)
+    snaps = [
+        Snapshot(f"{c}@{t}", [], "optimal")
+        for c, t in dict.fromkeys(zip(ordered["closure"], ordered["period"], strict=True))
+    ]
+    return results, ordered, snaps, True
+
+
 def console_lines(table: pd.DataFrame, currency: str) -> list[str]:
     """One line per closure: the worst commodity's delivered share and the total cost
     change (never a total that adds commodities)."""
     lines = []
-    for name, rows in table.groupby("closure", sort=False):
+    by = ["closure", "period"] if "period" in table else ["closure"]
+    for key, rows in table.groupby(by, sort=False):
+        name = " in ".join(key) if isinstance(key, tuple) else key
         all_row = rows[rows["commodity"] == ALL].iloc[0]
         per = rows[rows["commodity"] != ALL]
         worst = worst_share(rows)
@@ -136,11 +177,12 @@ def console_lines(table: pd.DataFrame, currency: str) -> list[str]:
 def worst_first(table: pd.DataFrame) -> pd.DataFrame:
     """One line per closure: its worst delivered share and total cost change."""
     rows = []
-    for name, group in table.groupby("closure", sort=False):
+    by = ["closure", "period"] if "period" in table else ["closure"]
+    for key, group in table.groupby(by, sort=False):
         all_row = group[group["commodity"] == ALL].iloc[0]
         rows.append(
             {
-                "closure": name,
+                "closure": " in ".join(key) if isinstance(key, tuple) else key,
                 "worst_delivered_share": worst_share(group),
                 "total_cost_change": all_row["total_cost_change"],
             }

@@ -1,0 +1,211 @@
+"""Robust plans on hand-solved worlds (spec section 7).
+
+The world: one contract K1 of 100 t from A to D over three routes, each of capacity 100:
+    R_cn via X (CN) at 10/t, R_ru via Y (RU) at 12/t, R_ge via G (GE) at 15/t.
+Each route has one transit country, so closing a transit country closes one route.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+import pytest
+
+import corridor
+from corridor.analysis.stress import run_stress
+from corridor.build import build
+from corridor.cli import main
+from corridor.highs import SolveOptions
+from corridor.pipeline import solve_workbook
+from corridor.robust import solve_robust
+
+from cases import write_workbook
+from same_lp import assert_same_lp
+
+WORLD = {
+    "Commodities": [{"commodity": "U", "unit": "t"}],
+    "Nodes": [
+        {"node": n, "country": c}
+        for n, c in [("A", "KZ"), ("X", "CN"), ("Y", "RU"), ("G", "GE"), ("D", "JP")]
+    ],
+    "Legs": [
+        {"leg": "AX", "from": "A", "to": "X", "mode": "rail", "cost": 5},
+        {"leg": "XD", "from": "X", "to": "D", "mode": "sea", "cost": 5},
+        {"leg": "AY", "from": "A", "to": "Y", "mode": "rail", "cost": 6},
+        {"leg": "YD", "from": "Y", "to": "D", "mode": "sea", "cost": 6},
+        {"leg": "AG", "from": "A", "to": "G", "mode": "rail", "cost": 7.5},
+        {"leg": "GD", "from": "G", "to": "D", "mode": "sea", "cost": 7.5},
+    ],
+    "Routes": [
+        {"route": "R_cn", "legs": "AX > XD", "capacity": 100},
+        {"route": "R_ru", "legs": "AY > YD", "capacity": 100},
+        {"route": "R_ge", "legs": "AG > GD", "capacity": 100},
+    ],
+    "Contracts": [
+        {"contract": "K1", "commodity": "U", "origin": "A", "destination": "D", "volume": 100}
+    ],
+}
+
+
+def world(settings=None, **changes) -> dict:
+    sheets = copy.deepcopy(WORLD)
+    sheets.update(copy.deepcopy(changes))
+    if settings:
+        sheets["Settings"] = [{"setting": k, "value": v} for k, v in settings.items()]
+    return sheets
+
+
+def inputs_of(sheets):
+    return corridor.from_frames({k: pd.DataFrame(v) for k, v in sheets.items()})
+
+
+def with_routes(sheets, **columns):
+    for route, values in zip(sheets["Routes"], zip(*columns.values(), strict=True), strict=True):
+        route.update(dict(zip(columns, values, strict=True)))
+    return sheets
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_second_corridor_opened_for_the_closure(lazy):
+    """Fixed costs 0 / 300 / 500. Without robust mode all 100 t go CN: 1,000. With
+    robust_min_delivery 1 against transit countries, closing CN must still let 100 t
+    arrive, on a route the plan has opened: the cheapest is RU (300): 1,000 + 300 = 1,300;
+    the plan still ships everything via CN."""
+    sheets = with_routes(world(), fixed_cost=[0, 300, 500])
+    assert corridor.Plan(inputs_of(sheets)).solve().result.objective == pytest.approx(1000)
+    robust = inputs_of(with_routes(world({"robust_min_delivery": 1}), fixed_cost=[0, 300, 500]))
+    out = solve_robust(robust, SolveOptions(), lazy=lazy)
+    assert out.solution.result.objective == pytest.approx(1300)
+    results = solve_workbook(robust).results
+    used = results["Routes"].set_index("route")["used"]
+    assert used.to_dict() == {"R_cn": "yes", "R_ru": "yes", "R_ge": "no"}
+    flows = results["Flows"].set_index("route")["volume"]
+    assert flows.to_dict() == pytest.approx({"R_cn": 100})
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_bookings_spread_over_three_routes(lazy):
+    """booking_cost 3 per unit on every route, no fixed costs, robust_min_delivery 1.
+    Each closure leaves two routes, which must carry 100 within their bookings:
+    b_ru + b_ge >= 100, b_cn + b_ge >= 100, b_cn + b_ru >= 100, so the bookings sum to at
+    least 150 (450 at 3). Booking 50 on each and shipping 50 via CN (500) and 50 via RU
+    (600) costs 1,550; booking 100 on CN and 100 on a backup would cost 1,600 (1,000 +
+    600). Shifting d more onto CN's booking saves 2d of transport but costs 3d of booking,
+    so 1,550 is the optimum."""
+    sheets = with_routes(world({"robust_min_delivery": 1}), booking_cost=[3, 3, 3])
+    out = solve_robust(inputs_of(sheets), SolveOptions(), lazy=lazy)
+    assert out.solution.result.objective == pytest.approx(1550)
+    results = solve_workbook(inputs_of(sheets)).results
+    booking = results["Booking"].set_index("route")
+    assert booking["booked"].to_dict() == pytest.approx({"R_cn": 50, "R_ru": 50, "R_ge": 50})
+    assert booking["highest_closure_load"].to_dict() == pytest.approx(
+        {"R_cn": 50, "R_ru": 50, "R_ge": 50}
+    )
+    assert results.summary["booking_cost"] == pytest.approx(450)
+    robustness = results["Robustness"]
+    cn = robustness[(robustness["closure"] == "transit_country:CN")].set_index("commodity")
+    # closing CN: its 50 t move to GE (15/t instead of 10/t): +250
+    assert cn.at["U", "stopped"] == pytest.approx(50)
+    assert cn.at["U", "delivered"] == pytest.approx(100)
+    assert cn.at["U", "delivered_share"] == pytest.approx(1.0)
+    assert cn.at["ALL", "total_cost_change"] == pytest.approx(250)
+    assert cn.at["ALL", "binding"] == "yes"
+
+
+@pytest.mark.parametrize(
+    ("probability", "objective", "backup"), [(0, 1100, "R_ge"), (0.8, 1460, "R_ru")]
+)
+def test_a_probable_closure_books_the_cheaper_recourse(probability, objective, backup):
+    """Only CN is guarded (Disruptions), R_cn needs no booking, RU books at 3 and GE at 1.
+    The plan ships 100 t via CN (1,000) and books a backup for 100 t. With probability 0
+    the cheapest booking wins: GE, 100: 1,100. With probability 0.8 the recourse's extra
+    cost counts: GE 100 + 0.8 x (1,500 - 1,000) = 500 against RU 300 + 0.8 x (1,200 -
+    1,000) = 460: RU, 1,000 + 460 = 1,460 (break-even at p = 2/3)."""
+    sheets = with_routes(world({"robust_min_delivery": 1}), booking_cost=[None, 3, 1])
+    sheets["Disruptions"] = [{"closure": "transit_country:CN", "probability": probability}]
+    results = solve_workbook(inputs_of(sheets)).results
+    assert results.summary["objective"] == pytest.approx(objective)
+    booked = results["Booking"].set_index("route")["booked"].fillna(0)
+    assert booked[backup] == pytest.approx(100)
+    assert results.summary["expected_recourse_cost"] == pytest.approx(
+        probability * (200 if backup == "R_ru" else 500)
+    )
+
+
+def test_without_robust_mode_nothing_changes():
+    """The same workbook without robust_min_delivery: the same program to the last
+    non-zero (booking_cost columns and Disruptions-free settings are ignored)."""
+    plain = inputs_of(world())
+    with_booking = inputs_of(with_routes(world(), booking_cost=[3, 3, 3]))
+    a, b = build(plain), build(with_booking)
+    assert a.size() == b.size()
+    for x, y in zip(a.triplets(), b.triplets(), strict=True):
+        assert (x == y).all()
+    assert (a.cost_vector() == b.cost_vector()).all()
+
+
+def test_the_extensive_form_is_the_same_lp_in_pyomo():
+    assert_same_lp(
+        inputs_of(with_routes(world({"robust_min_delivery": 1}), booking_cost=[3, 3, 3]))
+    )
+
+
+def test_an_uncoverable_closure_is_diagnosed(tmp_path, capsys):
+    """R_ru holds only 60 (route capacity) and GE does not exist: closing CN leaves RU,
+    which cannot carry 100 % of K1; the Diagnosis names the closure and the capacity that
+    would cover it: R_ru needs +40 (from 60 to 100)."""
+    sheets = world({"robust_min_delivery": 1})
+    sheets["Routes"] = sheets["Routes"][:2]
+    sheets["Routes"][1]["capacity"] = 60
+    path = tmp_path / "r.xlsx"
+    write_workbook(sheets, path)
+    assert main(["solve", str(path), "-o", str(tmp_path / "out.xlsx")]) == 3
+    out = capsys.readouterr().out
+    assert "robust: transit_country:CN in P1" in out
+    assert "route R_ru has +40 capacity units (from 60 to 100)" in out
+
+
+def test_stress_on_a_robust_plan_agrees_with_its_robustness_sheet():
+    """corridor stress on a robust workbook holds the plan's first stage and closes each
+    item for one period: for the guarded closures its rows are the Robustness sheet's."""
+    sheets = with_routes(world({"robust_min_delivery": 1}), booking_cost=[3, 3, 3])
+    inputs = inputs_of(sheets)
+    robustness = solve_workbook(inputs).results["Robustness"]
+    _, stress, _, _ = run_stress(inputs, SolveOptions())
+    columns = [
+        "closure",
+        "period",
+        "commodity",
+        "stopped",
+        "delivered",
+        "shortfall",
+        "shortfall_value",
+        "logistics_cost_change",
+        "total_cost_change",
+    ]
+    key = ["closure", "period", "commodity"]
+    b = stress[stress["closure"].str.startswith("transit_country")][columns]
+    # the stress test closes what the plan uses (CN, RU); the plan also guards GE
+    assert set(b["closure"]) == {"transit_country:CN", "transit_country:RU"}
+    a = robustness[robustness["closure"].isin(set(b["closure"]))][columns]
+    a = a.sort_values(key).reset_index(drop=True)
+    b = b.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+def test_robust_command_prices_robustness_and_sweeps(tmp_path, capsys):
+    sheets = with_routes(world(), booking_cost=[3, 3, 3])
+    path = tmp_path / "r.xlsx"
+    write_workbook(sheets, path)
+    assert main(["robust", str(path), "--min-delivery", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "the price of robustness is 550 USD" in printed  # 1,550 against 1,000 + 0 booked?
+    import openpyxl
+
+    wb = openpyxl.load_workbook(tmp_path / "r_robust.xlsx")
+    assert {"Robustness", "Booking", "Price of robustness", "Robustness sweep"} <= set(
+        wb.sheetnames
+    )
+    sweep = list(wb["Robustness sweep"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in sweep] == pytest.approx([0, 0.25, 0.5, 0.75, 1])
