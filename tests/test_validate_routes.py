@@ -189,9 +189,9 @@ def test_unit_slip_counts_capacity_units_and_only_the_periods_of_a_capacities_ro
         for where, _, message in warnings(sheets)
     ]
     assert found == [
-        ("Legs!F2", "leg AX: capacity 150", "K2: 20000"),
-        ("Capacities!D2", "leg AY: capacity 50", "K2: 20000"),
-        ("Capacities!D3", "leg AY: capacity 700", "K1: 100000"),
+        ("Legs!F2", "leg AX: capacity 150", "K2: 20,000"),
+        ("Capacities!D2", "leg AY: capacity 50", "K2: 20,000"),
+        ("Capacities!D3", "leg AY: capacity 700", "K1: 100,000"),
     ]
 
 

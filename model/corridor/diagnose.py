@@ -28,6 +28,7 @@ import pandas as pd
 
 from .build import build
 from .data import Inputs
+from .errors import quantity
 from .highs import HighsModel, SolveOptions
 from .lp import INF, Columns
 from .plan import Plan
@@ -96,7 +97,7 @@ def rule_cell(inputs: Inputs, rule: str, bound: str) -> str:
 
 
 def _fmt(value: float, share: bool) -> str:
-    return f"{value:.1%}" if share else f"{value:,.6g}"
+    return f"{value:.1%}" if share else quantity(value)
 
 
 class Elastic:
@@ -203,8 +204,8 @@ def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
                     "period": rec["period"],
                     "current": rec["volume"],
                     "needed": can,
-                    "change": f"contract {rec['contract']} can deliver {can:,.6g} of "
-                    f"{rec['volume']:,.6g} {unit} in {rec['period']}",
+                    "change": f"contract {rec['contract']} can deliver {quantity(can)} of "
+                    f"{quantity(rec['volume'])} {unit} in {rec['period']}",
                     "cell": inputs.cell_of("Contracts", "volume", int(rec["_row"])),
                 }
             )
@@ -224,8 +225,8 @@ def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
                     "period": period,
                     "current": current,
                     "needed": current + gap,
-                    "change": f"{kind} {ident} needs +{gap:,.6g} capacity units in {period} "
-                    f"(from {current:,.6g} to {current + gap:,.6g})",
+                    "change": f"{kind} {ident} needs +{quantity(gap)} capacity units in {period} "
+                    f"(from {quantity(current)} to {quantity(current + gap)})",
                     "cell": capacity_cell(inputs, kind, ident, period),
                 }
             )

@@ -72,6 +72,7 @@ location then reads `Legs!F7 (frame row 5, column 'capacity')`.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -167,6 +168,19 @@ class Issues:
     def raise_if_any(self, source: str = "") -> None:
         if self.errors:
             raise InputError(self.errors, source)
+
+
+def quantity(value: float) -> str:
+    """A number as a planner reads it, never in scientific notation: 1,500,000; 2.5;
+    0.0125 (six significant digits at most)."""
+    v = float(value)
+    if not math.isfinite(v):
+        return str(v)
+    if v == 0:
+        return "0"
+    digits = max(0, 6 - (math.floor(math.log10(abs(v))) + 1))
+    text = f"{v:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:

@@ -31,6 +31,7 @@ import pandas as pd
 from .build import build
 from .data import Inputs
 from .diagnose import COLUMNS, capacity_cell, rule_cell
+from .errors import quantity
 from .features.robust import Guard, RecourseBuilder, all_copies, guards
 from .highs import HighsModel, Solution, SolveOptions
 from .lp import LinearProgram
@@ -450,8 +451,8 @@ def diagnose_robust(inputs: Inputs, options: SolveOptions) -> pd.DataFrame:
                         "current": current,
                         "needed": needed,
                         "change": f"with {closure} closed in {period}, the floors hold only if "
-                        f"{kind} {ident} has +{gaps[k]:,.6g} capacity units (from "
-                        f"{current:,.6g} to {needed:,.6g})",
+                        f"{kind} {ident} has +{quantity(gaps[k])} capacity units (from "
+                        f"{quantity(current)} to {quantity(needed)})",
                         "cell": capacity_cell(inputs, kind, ident, period),
                     }
                 )

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from .errors import Issues, show, suggest
+from .errors import Issues, quantity, show, suggest
 from .io.cells import CellError, Table, as_number, is_blank, parse_value
 from .schema import CLOSURE_KINDS, SETTINGS, Column, normalise_name
 
@@ -455,7 +455,7 @@ def check_limits(
                     limits.cell(lo, row),
                     lo,
                     rec[lo],
-                    f"{lo} is above {hi} ({rec[hi]:g}); no flow could meet both",
+                    f"{lo} is above {hi} ({quantity(rec[hi])}); no flow could meet both",
                     "bounds-order",
                 )
         value, measure = rec["value"], rec["measure"]
@@ -562,7 +562,7 @@ def check_offers(
                 offers.cell("min_volume", row),
                 "min_volume",
                 lo,
-                f"min_volume is above max_volume ({hi:g}); the offer could never be taken",
+                f"min_volume is above max_volume ({quantity(hi)}); the offer could never be taken",
                 "bounds-order",
             )
     if pairs is None:
@@ -611,7 +611,7 @@ def check_stocks(
                     stocks.cell(column, row),
                     column,
                     rec[column],
-                    f"{column} is above max_level ({top:g}); the store cannot hold it",
+                    f"{column} is above max_level ({quantity(top)}); the store cannot hold it",
                     "bounds-order",
                 )
         if node is None or commodity is None:
@@ -849,8 +849,8 @@ def check_contract_max_days(
             "max_days",
             limit,
             f"contract {rec['contract']}: every eligible route is slower than max_days "
-            f"{limit:g} (fastest: {fastest['route']}, {fastest['days']:g} days); raise "
-            "max_days or add a faster route",
+            f"{quantity(limit)} (fastest: {fastest['route']}, {quantity(fastest['days'])} days); "
+            "raise max_days or add a faster route",
             "too-slow",
         )
         reported.add(int(rec["_row"]))
@@ -933,15 +933,18 @@ def check_offer_routes(
         if (mine["days"] <= limit + 1e-9).any():
             continue
         fastest = mine.loc[mine["days"].idxmin()]
-        where = f"fastest: {fastest['route']} to {fastest['destination']}, {fastest['days']:g} days"
+        where = (
+            f"fastest: {fastest['route']} to {fastest['destination']}, "
+            f"{quantity(fastest['days'])} days"
+        )
         if fastest["days"] > fastest["offer_days"] + 1e-9:
             issues.warn(
                 table.sheet,
                 table.cell("max_days", row),
                 "max_days",
                 fastest["offer_days"],
-                f"offer {offer}: no route of at most {fastest['offer_days']:g} days reaches any "
-                f"of its destinations ({where}); it cannot be bought",
+                f"offer {offer}: no route of at most {quantity(fastest['offer_days'])} days "
+                f"reaches any of its destinations ({where}); it cannot be bought",
                 "too-slow",
             )
         else:
@@ -1015,9 +1018,10 @@ def check_unit_slips(
             cell,
             "capacity",
             capacity,
-            f"{kind} {ident}: capacity {capacity:g} is below 1 % of the smallest contract "
+            f"{kind} {ident}: capacity {quantity(capacity)} is below 1 % of the smallest contract "
             f"volume with an eligible route through it ({hit['contract']}: "
-            f"{hit['volume']:g} capacity units per period); is it in another unit (kt for t)?",
+            f"{quantity(hit['volume'])} capacity units per period); is it in another unit "
+            "(kt for t)?",
             "unit-slip",
         )
 

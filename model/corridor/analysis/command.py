@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..data import Inputs
+from ..errors import quantity
 from ..highs import SolveOptions
 from ..io.write import write_results
 from ..load import read_workbook
@@ -147,10 +148,7 @@ def fmt_number(value: object) -> str:
     """A volume as a planner reads it: thousands separators, no scientific notation."""
     if value is None or value != value:
         return "-"
-    v = float(value)
-    if v == int(v) and abs(v) < 1e15:
-        return f"{int(v):,}"
-    return f"{v:,.2f}" if abs(v) >= 1 else f"{v:,.4g}"
+    return quantity(float(value))
 
 
 def echo(text: str) -> None:
