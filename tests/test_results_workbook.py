@@ -204,12 +204,13 @@ def test_diagnosis_names_the_cap_to_raise(tmp_path):
         "raise the CN cap (default_cap) for destination D, commodity U, period P1 from 50.0% "
         "to 70.0%"
     )
+    # the tightest cap comes first: one cell that fixes the workbook
     assert list(zip(diag["option"], diag["change"], diag["cell"], strict=True)) == [
+        ("tightest cap", "the tightest feasible cap is 70.0%: edit Settings!B2", "Settings!B2"),
         ("least change", cap, "Settings!B2"),
         ("rules only", cap, "Settings!B2"),
         ("capacities only", "leg AY needs +20 capacity units in P1 (from 30 to 50)", "Legs!F4"),
         ("contracts only", "contract K1 can deliver 60 of 100 t in P1", "Contracts!E2"),
-        ("tightest cap", "the tightest feasible cap is 70.0%: edit Settings!B2", "Settings!B2"),
     ]
 
 

@@ -10,13 +10,15 @@ minimises
 
 The Diagnosis lists, each as its own option (spec section 5):
 
-1. ``unit slip``: values that look like a unit slip (input warnings), first, since they are
-   the likeliest cause;
+1. ``unit slip``: values that look like a unit slip (the input's unit-slip warnings, and
+   any capacity the least change would multiply a hundredfold), first, since they are the
+   likeliest cause;
 2. ``least change``: the LP above; its non-zero slacks, each with the cell to edit;
 3. ``rules only``, ``capacities only``, ``contracts only``: the same LP with only that kind
    of slack allowed, or a line saying that kind alone cannot make a plan possible;
 4. ``tightest cap``: where the default cap is among the changes, the tightest default cap
-   with which a plan exists (bisection to 0.001 on the real model, integers included).
+   with which a plan exists (bisection to 0.001 on the real model, integers included),
+   listed right after the unit slips: one cell that fixes the whole workbook.
 """
 
 from __future__ import annotations
@@ -195,6 +197,7 @@ def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
         for d in np.flatnonzero(gaps > EPS * np.maximum(1.0, demand["volume"].to_numpy())):
             rec = demand.loc[d]
             can = rec["volume"] - gaps[d]
+            can = 0.0 if can < EPS * max(1.0, rec["volume"]) else can
             unit = inputs.commodities.at[rec["commodity"], "unit"] or ""
             out.append(
                 {
@@ -307,14 +310,20 @@ def _feasible(plan, cap: float, options: SolveOptions) -> bool:
     return plan.solve(options, duals=False).has_solution
 
 
-def diagnose(inputs: Inputs, options: SolveOptions | None = None) -> pd.DataFrame:
-    """The Diagnosis sheet of an infeasible workbook (see the module docstring)."""
-    opts = options or SolveOptions()
-    options = SolveOptions(time_limit=opts.time_limit, highs_options=dict(opts.highs_options))
-    rows: list[dict] = []
+SLIP_RATIO = 100.0  # a capacity that would have to grow this many times looks like a unit slip
+
+
+def _slips(inputs: Inputs, rows: list[dict]) -> list[dict]:
+    """Suspected unit slips, first: the workbook's unit-slip warnings, and any capacity a
+    change would have to multiply by SLIP_RATIO or more (1.5 where 1,500,000 is needed
+    reads as kt typed for t)."""
+    out: list[dict] = []
+    seen: set[str] = set()
     for w in inputs.warnings:
-        if getattr(w, "code", "") == "unit-slip" or "unit slip" in w.message:
-            rows.append(
+        if getattr(w, "code", "") == "unit-slip":
+            cell = w.where if w.cell else ""
+            seen.add(cell)
+            out.append(
                 {
                     "option": "unit slip",
                     "kind": "note",
@@ -323,33 +332,56 @@ def diagnose(inputs: Inputs, options: SolveOptions | None = None) -> pd.DataFram
                     "current": None,
                     "needed": None,
                     "change": w.message,
-                    "cell": w.where if w.cell else "",
+                    "cell": cell,
                 }
             )
+    for r in rows:
+        if r["kind"] != "capacity" or not r["current"] or r["cell"] in seen:
+            continue
+        ratio = r["needed"] / r["current"]
+        if ratio >= SLIP_RATIO:
+            seen.add(r["cell"])
+            out.append(
+                {
+                    **r,
+                    "option": "unit slip",
+                    "change": f"{r['target']}: the plan needs {quantity(r['needed'])} capacity "
+                    f"units in {r['period']} where the workbook says {quantity(r['current'])} "
+                    f"({quantity(ratio)} times as much); was it typed in another unit (kt for "
+                    "t)?",
+                }
+            )
+    return out
+
+
+def diagnose(inputs: Inputs, options: SolveOptions | None = None) -> pd.DataFrame:
+    """The Diagnosis sheet of an infeasible workbook (see the module docstring): suspected
+    unit slips first, then the tightest default cap (where the cap is involved), the least
+    change overall, and the least change of each kind alone."""
+    opts = options or SolveOptions()
+    options = SolveOptions(time_limit=opts.time_limit, highs_options=dict(opts.highs_options))
     elastic = Elastic(inputs)
     x = elastic.solve(tuple(elastic.slacks), options)
     if x is None:
-        rows.append(
-            {
-                "option": OPTION["all"],
-                "kind": "error",
-                "target": "",
-                "period": "",
-                "current": None,
-                "needed": None,
-                "change": "the diagnosis LP found no least change",
-                "cell": "",
-            }
-        )
-        return pd.DataFrame(rows, columns=COLUMNS)
-    overall = _report(elastic, x, "all")
-    rows += overall
+        row = {
+            "option": OPTION["all"],
+            "kind": "error",
+            "target": "",
+            "period": "",
+            "current": None,
+            "needed": None,
+            "change": "the diagnosis LP found no least change",
+            "cell": "",
+        }
+        return pd.DataFrame([*_slips(inputs, []), row], columns=COLUMNS)
+    rows = _report(elastic, x, "all")
     for kind in KINDS:
         if kind not in elastic.slacks:  # nothing of that kind to change
             rows.append(_cannot(kind, kind))
             continue
         only = elastic.solve((kind,), options)
         rows += _report(elastic, only, kind) if only is not None else [_cannot(kind, kind)]
+    first = _slips(inputs, rows)
     touched = any(
         r["kind"] == "rule" and r["target"].startswith(f"{DEFAULT_CAP_RULE}:") for r in rows
     )
@@ -361,7 +393,7 @@ def diagnose(inputs: Inputs, options: SolveOptions | None = None) -> pd.DataFram
             change = "no default cap makes a plan possible: even without it there is none"
         else:
             change = f"the tightest feasible cap is {cap:.1%}: edit {cell or 'the setting'}"
-        rows.append(
+        first.append(
             {
                 "option": "tightest cap",
                 "kind": "rule",
@@ -373,4 +405,4 @@ def diagnose(inputs: Inputs, options: SolveOptions | None = None) -> pd.DataFram
                 "cell": cell,
             }
         )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame([*first, *rows], columns=COLUMNS)

@@ -974,6 +974,12 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         *CLOSURE_REPORT,
         _r("status", "Solver status of the re-plan", "text"),
         _r("routes_closed", "Routes the closure removes", "text"),
+        _r(
+            "cap_suspended",
+            "Commodities whose default transit cap the closure suspended (where it took a "
+            "usable route); elsewhere the cap held",
+            "text",
+        ),
     ),
     "Scenarios": (
         _r("scenario", "Scenario name", "text"),

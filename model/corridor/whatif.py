@@ -79,12 +79,15 @@ class Change:
 
 def apply_changes(
     plan: Plan, changes: list[Change], *, keep_caps: bool = False, lift_rules: bool = False
-) -> None:
-    """Make the changes on the plan (see the module docstring)."""
+) -> list[str]:
+    """Make the changes on the plan (see the module docstring). Returns the commodities whose
+    default cap (or, with lift_rules, share rules) a closure suspended somewhere."""
+    lifted: list[np.ndarray] = []
     for ch in changes:
         kind, ident = ch.kind, ch.ident
         if ch.change == "close":
-            plan.close(parse_closure(ch.target), keep_caps=keep_caps, lift_rules=lift_rules)
+            done = plan.close(parse_closure(ch.target), keep_caps=keep_caps, lift_rules=lift_rules)
+            lifted.append(done["lifted_rows"])
         elif ch.change == "scale_capacity":
             plan.set_capacity(kind, ident, factor=float(ch.value))
         elif ch.change == "scale_cost":
@@ -95,6 +98,9 @@ def apply_changes(
             plan.set_cap(float(ch.value), rule=ident or DEFAULT_CAP_RULE)
         else:
             raise ValueError(f"unknown change {ch.change!r}; use one of {', '.join(CHANGES)}")
+    rows = np.unique(np.concatenate(lifted)) if lifted else np.zeros(0, dtype=np.int64)
+    touched = set(plan.inputs.rules.rows["commodity"].to_numpy()[rows])
+    return [k for k in plan.inputs.commodities.index if k in touched]
 
 
 def solve_delivery_first(plan: Plan, options: SolveOptions | None = None) -> Solution:
@@ -139,7 +145,7 @@ class Snapshot:
     commodities: pd.DataFrame | None = None
     route_volume: pd.DataFrame | None = None  # route, commodity, volume (commodity units)
     flows: pd.DataFrame | None = None  # the Flows sheet, when asked for
-    lifted_scopes: int = 0  # scopes whose default cap a closure suspended
+    suspended: list[str] = field(default_factory=list)  # commodities whose cap was suspended
 
     @property
     def has_plan(self) -> bool:

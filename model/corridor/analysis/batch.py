@@ -48,9 +48,10 @@ def run_job(plan: Plan, job: Job, footing: Footing, options: SolveOptions) -> Sn
     """Reset the plan, make the job's changes, solve delivery first; never raises."""
     try:
         plan.reset()
+        suspended: list[str] = []
         if job.changes:
             plan.allow_shortfall()
-            apply_changes(
+            suspended = apply_changes(
                 plan, job.changes, keep_caps=footing.keep_caps, lift_rules=footing.lift_rules
             )
             solution = solve_delivery_first(plan, options)
@@ -58,6 +59,7 @@ def run_job(plan: Plan, job: Job, footing: Footing, options: SolveOptions) -> Sn
             solution = plan.solve(options, duals=False)
         snap = snapshot(plan, solution, job.name, with_flows=footing.with_flows)
         snap.changes = [str(c) for c in job.changes]
+        snap.suspended = suspended
         return snap
     except Exception as exc:  # one broken job must not sink the batch
         log.debug("job %s failed", job.name, exc_info=True)

@@ -114,6 +114,7 @@ def run_stress(
         report["status"] = snap.status + (f" ({snap.message})" if snap.message else "")
         routes = inputs.flows["route"].iloc[closed_flows(inputs, closure)]
         report["routes_closed"] = ", ".join(dict.fromkeys(routes))
+        report["cap_suspended"] = ", ".join(snap.suspended)
         reports.append(report)
     table = sort_reports(reports)
     return results, table, snaps, base
@@ -165,11 +166,13 @@ def console_lines(table: pd.DataFrame, currency: str) -> list[str]:
         ]
         stopped = per[per["stopped_share"] > 0]
         stop_text = ", ".join(f"{r.commodity} {r.stopped_share:.0%}" for r in stopped.itertuples())
+        suspended = all_row.get("cap_suspended") or ""
         lines.append(
             f"  {name}: worst delivered {worst:.1%} ({k['commodity']}), total cost change "
             f"{fmt_money(all_row['total_cost_change'], currency)}"
             + (f"; short: {', '.join(short)}" if short else "")
             + (f"; stops unrerouted: {stop_text}" if stop_text else "")
+            + (f"; default cap suspended for {suspended}" if suspended else "")
         )
     return lines
 
