@@ -164,9 +164,10 @@ def test_cli_writes_the_frontier_sheet_and_its_chart(tmp_path, capsys):
     assert ("Frontier", "premium") in guide
     with zipfile.ZipFile(out) as z:
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/")]
-    line = [c for c in charts if "<lineChart>" in c]
+    line = [c for c in charts if "<c:lineChart>" in c]
     assert len(line) == 1
-    assert "'Frontier'!$B$2:$B$9" in line[0] and "'Frontier'!$A$2:$A$9" in line[0]
+    assert "Frontier!$B$2:$B$9" in line[0] and "Frontier!$A$2:$A$9" in line[0]
+    assert wb.sheetnames.index("Frontier chart") == wb.sheetnames.index("Frontier") + 1
 
 
 def test_cli_points_and_bad_rule(tmp_path, capsys):

@@ -237,7 +237,7 @@ def test_validate_and_template(tmp_path, capsys):
     legs = wb["Legs"]
     assert [c.value for c in legs[1]][:4] == ["leg", "from", "to", "mode"]
     formulas = {dv.formula1 for dv in legs.data_validations.dataValidation}
-    assert "=Nodes!$A$2:$A$2000" in formulas
+    assert "Nodes!$A$2:$A$2000" in formulas
     assert '"rail,road,sea,ferry,pipeline,river,air"' in formulas
     guide = [(r[0], r[1]) for r in wb["Guide"].iter_rows(min_row=2, values_only=True)]
     assert ("Legs", "capacity") in guide and ("Settings", "default_max_transit_share") in guide
@@ -271,7 +271,9 @@ def test_large_sheet_rows_written_fast_read_back_exactly(monkeypatch, tmp_path):
         ["K4", 1e-5, 5],
     ]
     assert ws["A3"].data_type == "s"
-    assert ws["B2"].number_format == "#,##0.###"
+    assert ws["B2"].number_format == "#,##0.00"  # 0.5: two decimals
+    assert ws["B3"].number_format == "#,##0"  # 1.0: a whole number
+    assert ws["C2"].number_format == '#,##0.00 "USD"'  # money below 100
     assert ws.tables["Flows"].ref == "A1:C6"
     assert fastrows.FAST_ROWS == 2000  # the module default is untouched
 

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from .errors import InputError
-from .io.write import TargetLocked
+from .io.write import TargetLocked, check_output
 from .schema import COST_COMPONENTS
 
 log = logging.getLogger("corridor")
@@ -86,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("template", help="write an empty input workbook with a Guide sheet")
     t.add_argument("output", type=Path)
+    t.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
 
     from .generate import add_arguments
 
@@ -142,7 +143,7 @@ def print_summary(outcome) -> None:
 def cmd_solve(args) -> int:
     from .pipeline import run
 
-    output = args.output or _default_output(args.input)
+    output = check_output(args.output or _default_output(args.input), [args.input])
     outcome = run(
         args.input,
         output,
@@ -179,7 +180,7 @@ def cmd_validate(args) -> int:
 def cmd_template(args) -> int:
     from .io.template import write_template
 
-    write_template(args.output)
+    write_template(args.output, force=args.force)
     print(f"template: {args.output}")
     return 0
 

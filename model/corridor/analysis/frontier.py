@@ -476,32 +476,23 @@ def benchmark_sweep(inputs, points: int = 20, rule: str | None = None, options=N
 
 
 def line_chart(frame: pd.DataFrame, rule: str, currency: str) -> list:
-    """Total cost against the cap, anchored right of the Frontier table."""
-    from openpyxl.chart import LineChart, Reference
+    """Total cost against the cap, on the Frontier's chart sheet."""
+    from ..report import ChartSpec
 
-    from ..errors import column_letter
-
-    n = len(frame)
-    if n == 0:
+    if len(frame) == 0:
         return []
-    columns = list(frame.columns)
-
-    def ref(column: str, first: int = 1) -> Reference:
-        c = column_letter(columns.index(column))
-        return Reference(range_string=f"'{SHEET}'!${c}${first}:${c}${n + 1}")
-
     what = "the default transit cap" if rule == DEFAULT_RULE else f"rule {rule}'s max_share"
-    chart = LineChart()
-    chart.title = f"Cost of diversification: total cost as {what} tightens"
-    chart.y_axis.title = f"total cost ({currency})"
-    chart.x_axis.title = "cap (highest share allowed)"
-    chart.x_axis.number_format = "0.0%"
-    chart.x_axis.delete = False  # openpyxl 3.1 hides axes unless told otherwise
-    chart.y_axis.delete = False
-    chart.add_data(ref("total_cost"), titles_from_data=True)
-    chart.set_categories(ref("cap", 2))
-    chart.width, chart.height = 20, 10
-    return [(chart, f"{column_letter(len(columns) + 1)}2")]
+    return [
+        ChartSpec(
+            SHEET,
+            "line",
+            f"Cost of diversification: total cost as {what} tightens",
+            "cap",
+            ["total_cost"],
+            y_title=f"total cost ({currency})",
+            y_format="money",
+        )
+    ]
 
 
 @dataclass
@@ -563,7 +554,7 @@ def run_frontier(
     )
     path = None
     if output is not None:
-        charts = {SHEET: line_chart(frame, frontier.rule, results.currency)}
+        charts = line_chart(frame, frontier.rule, results.currency)
         path = write_results(results, output, charts=charts if frontier.points else None)
     code = 0 if frontier.points else EXIT_CODES.get(frontier.uncapped.status, 1)
     return FrontierRun(results, frontier, base, path, code)
@@ -641,7 +632,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    output = args.output or args.input.with_name(f"{args.input.stem}_frontier.xlsx")
+    from ..io.write import check_output
+
+    output = check_output(
+        args.output or args.input.with_name(f"{args.input.stem}_frontier.xlsx"), [args.input]
+    )
     done = run_frontier(
         args.input,
         output,

@@ -285,7 +285,11 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    output = args.output or args.input.with_name(f"{args.input.stem}_results.xlsx")
+    from ..io.write import check_output
+
+    output = check_output(
+        args.output or args.input.with_name(f"{args.input.stem}_results.xlsx"), [args.input]
+    )
     outcome, drawing = run_map(args.input, output, time_limit=args.time_limit, gap=args.gap)
     if drawing is None:
         print(

@@ -572,7 +572,11 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    output = args.output or args.input.with_name(f"{args.input.stem}_scenarios.xlsx")
+    from ..io.write import check_output
+
+    output = check_output(
+        args.output or args.input.with_name(f"{args.input.stem}_scenarios.xlsx"), [args.input]
+    )
     if args.workers is not None and args.workers < 1:
         print("corridor scenarios: --workers must be at least 1", file=sys.stderr)
         return 1

@@ -114,37 +114,29 @@ def stress_table(
 
 def charts(table: pd.DataFrame) -> list:
     """Bar charts of the Stress sheet: shares stopped vs delivered after, and extra cost."""
-    from openpyxl.chart import BarChart, Reference
+    from ..report import ChartSpec
 
-    n = len(table)
-    if n == 0:
+    if table.empty:
         return []
-    col = {c: chr(ord("A") + i) for i, c in enumerate(COLUMNS)}
-
-    def ref(column: str, first: int = 1) -> Reference:
-        c = col[column]
-        return Reference(range_string=f"'{SHEET}'!${c}${first}:${c}${n + 1}")
-
-    shares = BarChart()
-    shares.type = "bar"
-    shares.title = "If it closed: stopped without rerouting vs delivered after rerouting"
-    shares.y_axis.number_format = "0%"
-    shares.y_axis.title = "share of contracted / delivered volume"
-    shares.add_data(ref("stopped_share"), titles_from_data=True)
-    shares.add_data(ref("delivered_share_after"), titles_from_data=True)
-    shares.set_categories(ref("closed", 2))
-    cost = BarChart()
-    cost.type = "bar"
-    cost.title = "Extra cost of the re-optimised plan"
-    cost.add_data(ref("extra_cost"), titles_from_data=True)
-    cost.set_categories(ref("closed", 2))
-    for chart in (shares, cost):
-        chart.width, chart.height = 18, max(7.5, 0.6 * n + 3)
-        chart.x_axis.scaling.orientation = "maxMin"  # the worst on top, as in the table
-    anchor = len(COLUMNS) + 2
-    left = chr(ord("A") + anchor - 1)
-    below = 2 + int(shares.height * 2) + 2
-    return [(shares, f"{left}2"), (cost, f"{left}{below}")]
+    return [
+        ChartSpec(
+            SHEET,
+            "bar",
+            "If it closed: stopped without rerouting vs delivered after rerouting",
+            "closed",
+            ["stopped_share", "delivered_share_after"],
+            y_title="share of contracted / delivered volume",
+            y_format="share",
+        ),
+        ChartSpec(
+            SHEET,
+            "bar",
+            "Extra cost of the re-optimised plan",
+            "closed",
+            ["extra_cost"],
+            y_format="money",
+        ),
+    ]
 
 
 @dataclass
@@ -203,7 +195,7 @@ def run_stress(
     path = None
     if output is not None:
         results.sheets[SHEET] = table
-        path = write_results(results, output, charts={SHEET: charts(table)})
+        path = write_results(results, output, charts=charts(table))
     return StressRun(outcome, table, path, time.perf_counter() - start)
 
 
@@ -230,10 +222,14 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from ..io.write import check_output
+
     if args.workers < 1:
         print("corridor stress: --workers must be at least 1", file=sys.stderr)
         return 1
-    output = args.output or args.input.with_name(f"{args.input.stem}_stress.xlsx")
+    output = check_output(
+        args.output or args.input.with_name(f"{args.input.stem}_stress.xlsx"), [args.input]
+    )
     done = run_stress(
         args.input,
         output,
