@@ -33,6 +33,8 @@ BLOCK = 20_000
 _SAMPLES = re.compile(rb'<row r="2"[^>]*>.*?</row><row r="3"[^>]*>.*?</row>', re.S)
 _CELL_STYLE = re.compile(rb'<c r="([A-Z]+)([23])"(?: s="(\d+)")?')
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
+_TABLE_NAME = re.compile(rb'displayName="([^"]*)"')
+_REF = re.compile(rb' ref="A1:[A-Z]+\d+"')
 # Excel reads _xHHHH_ in text as an escaped character: escape the underscore to keep it
 _ESCAPED = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
 
@@ -44,13 +46,19 @@ class Deferred:
     part: str  # its zip member, xl/worksheets/sheetN.xml
     frame: pd.DataFrame
     kinds: list[str]  # the format kind of each column (io.xlsx)
+    table: str  # its Excel Table, written over the sample rows only (XlsxWriter records
+    # every cell of a table's range: 2 s and 300 MB for 200,000 x 11); widened here
+
+    @property
+    def ref(self) -> str:
+        return f"A1:{column_letter(self.frame.shape[1] - 1)}{len(self.frame) + 1}"
 
 
 def text_xml(text: str, clean) -> str:
     return escape(_ESCAPED.sub(r"_x005F\1", clean(text)))
 
 
-def _text_cell(ref: str, style: str, text: str) -> str:
+def _text_cell(ref: str, style: str, text: str) -> str:  # for the rare non-text values
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
@@ -68,11 +76,16 @@ def _column_cells(
             for r, v, s in zip(rows, numbers.tolist(), chosen, strict=True)
         ]
     out = []
+    texts: dict[str, str] = {}  # ids repeat down a column: escape each text once
+    opening = f'{whole} t="inlineStr"><is><t xml:space="preserve">'
     for r, v in zip(rows, values.tolist(), strict=True):
-        if v is None or v is pd.NaT or (isinstance(v, float) and not math.isfinite(v)):
+        if isinstance(v, str) and v:
+            text = texts.get(v)
+            if text is None:
+                text = texts[v] = text_xml(v, clean)
+            out.append(f'<c r="{letter}{r}"{opening}{text}</t></is></c>')
+        elif v is None or v == "" or v is pd.NaT or (isinstance(v, float) and not math.isfinite(v)):
             out.append("")
-        elif isinstance(v, str):
-            out.append(_text_cell(f"{letter}{r}", whole, text_xml(v, clean)))
         elif isinstance(v, bool | np.bool_):
             out.append(_text_cell(f"{letter}{r}", whole, "yes" if v else "no"))
         elif isinstance(v, int | float | np.number):
@@ -111,10 +124,20 @@ def _styles(samples: bytes, width: int) -> list[tuple[str, str]]:
     return [(found.get((c, "2"), ""), found.get((c, "3"), "")) for c in letters]
 
 
+def _widen_table(xml: bytes, by_table: dict[bytes, Deferred]) -> bytes:
+    """A deferred sheet's table (and its filter) over all its rows."""
+    name = _TABLE_NAME.search(xml)
+    item = by_table.get(name.group(1)) if name else None
+    if item is None:
+        return xml
+    return _REF.sub(f' ref="{item.ref}"'.encode(), xml)
+
+
 def splice(src, dst, deferred: list[Deferred], clean) -> None:
     """Copy the workbook `src` to `dst` (paths or binary files) with every deferred sheet's
     sample rows replaced by all its rows."""
     by_part = {d.part: d for d in deferred}
+    by_table = {d.table.encode(): d for d in deferred}
     with (
         zipfile.ZipFile(src) as zin,
         zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout,
@@ -122,17 +145,17 @@ def splice(src, dst, deferred: list[Deferred], clean) -> None:
         for info in zin.infolist():
             item = by_part.get(info.filename)
             if item is None:
-                zout.writestr(info, zin.read(info.filename), compress_type=info.compress_type)
+                data = zin.read(info.filename)
+                if info.filename.startswith("xl/tables/"):
+                    data = _widen_table(data, by_table)
+                zout.writestr(info, data, compress_type=info.compress_type)
                 continue
             xml = zin.read(info.filename)
             sample = _SAMPLES.search(xml)
             if sample is None:
                 raise RuntimeError(f"no sample rows in {info.filename}")
             styles = _styles(sample.group(0), item.frame.shape[1])
-            last = column_letter(item.frame.shape[1] - 1)
-            head = _DIMENSION.sub(
-                f'<dimension ref="A1:{last}{len(item.frame) + 1}"/>'.encode(), xml[: sample.start()]
-            )
+            head = _DIMENSION.sub(f'<dimension ref="{item.ref}"/>'.encode(), xml[: sample.start()])
             member = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             member.compress_type = zipfile.ZIP_DEFLATED
             with zout.open(member, "w", force_zip64=True) as part:

@@ -41,10 +41,10 @@ LISTS_SHEET = "Lists"  # vocabularies too long for an inline list (255 character
 OPEN_FORMS = {
     ("Limits", "value"): "A country, chokepoint, corridor, route, node or supplier (as the "
     "measure says), or * for each one separately.",
-    ("Scenarios", "target"): "kind:id, e.g. country:RU, chokepoint:Bosporus, corridor:Middle, "
-    "node:AKT, leg:L1, route:R1 (close); node/leg/route:id or all (scale_capacity); "
-    "leg/route:id or all (scale_cost); contract/commodity:id or all (scale_volume); "
-    "rule:NAME or rule:default_cap (set_limit).",
+    ("Scenarios", "target"): "kind:id or all. close: country:RU, chokepoint:Bosporus, "
+    "corridor:Middle, node/leg/route:id; scale_capacity: node/leg/route:id or all; "
+    "scale_cost: leg/route:id or all; scale_volume: contract/commodity:id or all; "
+    "set_limit: rule:NAME or rule:default_cap.",
     ("Disruptions", "closure"): "kind:id with kind "
     + ", ".join(CLOSURE_KINDS)
     + ", e.g. country:RU or chokepoint:Bosporus.",
@@ -88,20 +88,23 @@ def vocabularies() -> dict[str, list[str]]:
 
 
 def prompt(sheet: str, col: Column) -> str:
-    """The input message of a column: its help, unit, default and the forms it takes."""
-    parts = [col.help.rstrip(".") + "."]
+    """The input message of a column: its help (or the forms an open column takes), unit
+    and default, within Excel's 255 characters."""
+    forms = OPEN_FORMS.get((sheet, col.name))
+    parts = [forms or col.help.rstrip(".") + "."]
     if col.unit:
         parts.append(f"Unit: {col.unit}.")
     if col.default not in (None, "", ()):
         parts.append(f"Default: {_shown(col.default)}.")
-    if (sheet, col.name) in OPEN_FORMS:
-        parts.append(OPEN_FORMS[(sheet, col.name)])
-    elif col.kind == "refs":
+    if forms is None and col.kind == "refs":
         what = {"mode": "modes"}.get(col.ref or "", f"{col.ref} ids")
         sep = " > " if col.separator == ">" else ", "
         parts.append(f"A list of {what} separated by '{sep.strip()}'.")
-    text = " ".join(parts)
-    return text if len(text) <= 255 else text[:254] + "\u2026"
+    return _within(" ".join(parts), 255)
+
+
+def _within(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def validation(sheet: str, col: Column, letter: str, lists: dict[str, str]) -> dict | None:
@@ -175,9 +178,10 @@ def write_template(path: str | Path, *, force: bool = False) -> Path:
                     input_message=prompt(spec.name, col),
                     error_type="stop",
                     error_title=f"{spec.name}: {col.name}"[:32],
-                    error_message=(
-                        f"{col.name}: not an entry corridor accepts here. {prompt(spec.name, col)}"
-                    )[:255],
+                    error_message=_within(
+                        f"Not an entry corridor accepts in {col.name}. {prompt(spec.name, col)}",
+                        255,
+                    ),
                     ignore_blank=True,
                 )
                 ws.data_validation(1, i, LIST_ROWS - 1, i, rule)

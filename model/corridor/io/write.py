@@ -381,13 +381,15 @@ class _Writer:
         n, width = len(frame), len(columns)
         cell = {"valign": "top"}
         header = book.format(None, bold=True, text_wrap=True, valign="top")
+        fast = self.fast and n > FAST_ROWS and not per_row
+        table = table_name(name, self.tables)
         ws.add_table(
             0,
             0,
-            max(n, 1),
+            2 if fast else max(n, 1),  # a fast sheet's table is widened by io.fastrows
             width - 1,
             {
-                "name": table_name(name, self.tables),
+                "name": table,
                 "style": TABLE_STYLE,
                 "columns": [{"header": safe_text(c), "header_format": header} for c in columns],
             },
@@ -403,11 +405,11 @@ class _Writer:
             book.format("@", text_wrap=True, **cell) if w else book.format("@", **cell)
             for w in wrap
         ]
-        if self.fast and n > FAST_ROWS and not per_row:
+        if fast:
             for j in range(width):  # two sample rows: every style the rows will use
                 ws.write_number(1, j, 0, fmts[j][0])
                 ws.write_number(2, j, 0, fmts[j][1])
-            self.deferred.append(Deferred(book.part_of(name), frame, kinds))
+            self.deferred.append(Deferred(book.part_of(name), frame, kinds, table))
         else:
             row_fmts = {
                 c: [

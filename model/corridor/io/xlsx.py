@@ -275,9 +275,9 @@ def write_value(
     fmts: tuple[Format, Format],
     text: Format,
 ) -> None:
-    """One cell: text always a text cell, booleans as yes/no, blanks left empty, numbers in
-    the whole or two-decimal format of their kind."""
-    if value is None:
+    """One cell: text always a text cell, booleans as yes/no, blanks (and empty text) left
+    empty, numbers in the whole or two-decimal format of their kind."""
+    if value is None or value == "":
         return
     if isinstance(value, str):
         ws.write_string(row, col, safe_text(value), text)
@@ -301,7 +301,7 @@ def clean_rows(frame: pd.DataFrame) -> Iterable[list[object]]:
 
 def table_name(sheet: str, taken: set[str]) -> str:
     """A unique Excel Table name for a sheet: letters, digits, underscores, not like a cell."""
-    name = re.sub(r"\W", "_", sheet)
+    name = re.sub(r"\W+", "_", sheet).strip("_") or "Table"
     if not re.match(r"[A-Za-z_]", name) or re.fullmatch(
         r"[A-Za-z]{1,3}\d+|[rcRC]\d*[rcRC]?\d*", name
     ):
