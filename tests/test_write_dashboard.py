@@ -7,6 +7,7 @@ import zipfile
 
 import openpyxl
 import pandas as pd
+import pytest
 
 import corridor
 from corridor.report import Block, ChartSpec, Dashboard, Results
@@ -135,3 +136,57 @@ def test_sample_dashboard_of_a_solved_plan():
     assert len(charts) == 2
     # one commodity: one row, a single cell for categories and values
     assert all(re.search(r"<c:val><c:numRef><c:f>Dashboard!\$[A-Z]+\$\d+<", c) for c in charts)
+
+
+def png(width: int, height: int, dpi: float | None = None) -> bytes:
+    """A blank PNG of width x height pixels, with a pHYs chunk when `dpi` is given."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + b"\xff" * width for _ in range(height)))
+    phys = b""
+    if dpi is not None:
+        per_metre = round(dpi / 0.0254)
+        phys = chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + phys
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_images_print_whole_on_their_own_sheet():
+    """A PNG for a table sheet goes on '<sheet> chart'; one for a sheet that holds no table
+    gets that sheet alone. A 2000 x 1000 picture at 192 dpi is placed as 1000 x 500 at 96
+    dpi, which fits the page unscaled; at 96 dpi it is scaled to the page width."""
+    from corridor.io.xlsx import PAGE_WIDTH_PX, image_scale, png_size
+
+    assert png_size(png(2000, 1000, dpi=192)) == pytest.approx((1000, 500), rel=1e-3)
+    assert image_scale(png(2000, 1000, dpi=192), PAGE_WIDTH_PX, 600) == 1.0
+    assert image_scale(png(2000, 1000), PAGE_WIDTH_PX, 600) == pytest.approx(PAGE_WIDTH_PX / 2000)
+    results = Results({"status": "optimal"}, {"Map": pd.DataFrame({"leg": ["L1"]})})
+    results.images = {"Map": png(40, 20), "Picture": png(10, 10)}
+    wb = openpyxl.load_workbook(io.BytesIO(write(results)))
+    assert len(wb["Map chart"]._images) == 1 and len(wb["Picture"]._images) == 1
+    assert wb.sheetnames.index("Map chart") == wb.sheetnames.index("Map") + 1
+
+
+def test_dashboard_charts_may_come_with_the_results_charts():
+    dash = small_dashboard()
+    dash.charts = []
+    results = Results({"status": "optimal"}, {}, dashboard=dash)
+    results.charts = [
+        ChartSpec("Dashboard", "column", "Delivered", "commodity", ["share"], block="Delivered")
+    ]
+    data = write(results)
+    (chart,) = charts_xml(data)
+    assert "Dashboard!$F$6" in chart
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert not [m for m in log_messages(wb) if "skipped" in m]

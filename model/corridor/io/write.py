@@ -59,6 +59,7 @@ from .xlsx import (
     image_scale,
     infer_kind,
     make_chart,
+    png_size,
     safe_text,
     table_name,
     wrapped_lines,
@@ -80,6 +81,8 @@ MAX_ROWS = 1_048_576
 WRAP_WIDEST, WRAP_OTHERS = 60, 30  # text wider than this wraps: the widest text column, others
 NEAR_CAP = 0.05  # Exposure matrix: amber within 5 points of the cap
 TABLE_STYLE = "Table Style Medium 2"
+DASHBOARD = "Dashboard"
+DASHBOARD_CHART = (460, 300)  # width, most height in pixels
 
 
 class TargetLocked(Exception):
@@ -204,7 +207,7 @@ def column_kinds(sheet: str, frame: pd.DataFrame) -> list[str]:
                 if name.startswith(prefix):
                     kind = fmt
                     break
-        kinds.append(kind or infer_kind(frame[name]))
+        kinds.append(kind or infer_kind(frame[name], name))
     return kinds
 
 
@@ -320,7 +323,6 @@ class _Writer:
 
     def __init__(self, book: Book, results: Results, fast: bool):
         self.book = book
-        self.results = results
         self.currency = results.currency
         self.report = report_rate(results)
         self.fast = fast
@@ -361,7 +363,12 @@ class _Writer:
             names.append(name)
         last = max(1, min(len(frame), per_sheet))
         self.sources[title] = ChartSource(
-            title, 0, 1, last if len(frame) else 0, {c: i for i, c in enumerate(frame.columns)}
+            title,
+            0,
+            1,
+            last if len(frame) else 0,
+            {c: i for i, c in enumerate(frame.columns)},
+            dict(zip(frame.columns, kinds, strict=True)),
         )
         return names
 
@@ -473,8 +480,15 @@ class _Writer:
 
     # -- charts and images -------------------------------------------------------------
 
-    def figures(self, table: str, specs: Sequence[ChartSpec], images: Sequence[object]) -> None:
-        """Charts over one table (and images for it) on a sheet of their own, one page."""
+    def figures(
+        self,
+        table: str,
+        specs: Sequence[ChartSpec],
+        images: Sequence[object],
+        sheet: str | None = None,
+    ) -> None:
+        """Charts over one table (and images for it) on a sheet of their own, printed on one
+        page: `<table> chart(s)`, or `sheet` (images for a sheet that holds no table)."""
         source = self.sources.get(table)
         charts = []
         for spec in specs:
@@ -490,11 +504,11 @@ class _Writer:
         if not charts and not pictures:
             return
         count = len(charts) + len(pictures)
-        name = _free_name(f"{table} chart" + ("s" if count > 1 else ""), self.book.worksheets)
+        name = sheet or f"{table} chart" + ("s" if count > 1 else "")
+        name = _free_name(name, self.book.worksheets)
         ws = self.book.add_worksheet(name)
-        ws.write_string(
-            0, 0, safe_text(f"Charts of the sheet {table}"), self.book.format(None, bold=True)
-        )
+        caption = table if sheet else f"Charts of the sheet {table}"
+        ws.write_string(0, 0, safe_text(caption), self.book.format(None, bold=True))
         ws.hide_gridlines(2)
         top = ROW_HEIGHT_PX + 6
         columns = 2 if len(charts) > 1 else 1
@@ -512,7 +526,7 @@ class _Writer:
             row_height = max(row_height, height)
         y += row_height + 12 if charts else 0
         for png in pictures:
-            scale = image_scale(png, PAGE_WIDTH_PX, PAGE_HEIGHT_PX)
+            scale = image_scale(png, PAGE_WIDTH_PX, PAGE_HEIGHT_PX - top)
             ws.insert_image(
                 0,
                 0,
@@ -525,15 +539,16 @@ class _Writer:
                     "object_position": 3,
                 },
             )
-            y += 12 + int(PAGE_HEIGHT_PX * 1.0)
+            y += 12 + int((png_size(png) or (0, PAGE_HEIGHT_PX))[1] * scale)
         self.book.page_setup(ws, repeat_header=False, one_page=True)
 
     # -- the Dashboard -----------------------------------------------------------------
 
-    def dashboard(self, dash: Dashboard) -> None:
-        """Title, subtitle, blocks in two lanes and charts in a third, on one page."""
+    def dashboard(self, dash: Dashboard, more_charts: Sequence[ChartSpec] = ()) -> None:
+        """Title, subtitle, blocks in two lanes and the charts beside them (one lane, two
+        for more than two charts), printed on one page."""
         book = self.book
-        ws = book.add_worksheet("Dashboard")
+        ws = book.add_worksheet(DASHBOARD)
         ws.hide_gridlines(2)
         ws.set_row(0, 26)
         ws.write_string(
@@ -549,7 +564,6 @@ class _Writer:
         lanes = _lanes(blocks, 2)
         start = 0
         placed: dict[str, ChartSource] = {}
-        lane_ends = []
         for lane in lanes:
             if not lane:
                 continue
@@ -561,15 +575,14 @@ class _Writer:
                 for i, w in enumerate(block_widths):
                     widths[i] = max(widths[i], w)
                 placed[block.title] = self._block(ws, block, kinds, row, start)
+                ws.set_row(row, 16)  # the block's title, in a larger font
                 row += len(block.frame) + 3
             for i, w in enumerate(widths):
                 ws.set_column(start + i, start + i, w)
-            lane_ends.append(row)
             ws.set_column(start + width, start + width, 2)
             start += width + 1
-        self.sources.update({f"Dashboard:{t}": s for t, s in placed.items()})
-        row = top
-        for spec in dash.charts:
+        charts = []
+        for spec in [*dash.charts, *more_charts]:
             source = placed.get(spec.block or "")
             if source is None:
                 self.notes.append(
@@ -580,15 +593,22 @@ class _Writer:
             if chart is None:
                 self.notes.append(why)
                 continue
-            height = min(chart_height(spec, source.last_row - source.first_row + 1), 320)
-            chart.set_size({"width": 460, "height": height})
-            ws.insert_chart(row, start, chart, {"object_position": 3})
-            row += math.ceil(height / ROW_HEIGHT_PX) + 1
+            width, most = DASHBOARD_CHART
+            height = min(chart_height(spec, source.last_row - source.first_row + 1), most)
+            chart.set_size({"width": width, "height": height})
+            charts.append((chart, height))
+        lanes_of_charts = 1 if len(charts) <= 2 else 2
+        rows = [top] * lanes_of_charts
+        for k, (chart, height) in enumerate(charts):
+            lane = k % lanes_of_charts
+            offset = lane * (DASHBOARD_CHART[0] + 12)
+            ws.insert_chart(rows[lane], start, chart, {"x_offset": offset, "object_position": 3})
+            rows[lane] += math.ceil(height / ROW_HEIGHT_PX) + 1
         book.page_setup(ws, repeat_header=False, one_page=True)
 
     def _block_layout(self, block: Block) -> tuple[list[str], list[float]]:
         frame = block.frame
-        kinds = [block.formats.get(str(c)) or infer_kind(frame[c]) for c in frame.columns]
+        kinds = [block.formats.get(str(c)) or infer_kind(frame[c], str(c)) for c in frame.columns]
         widths = [
             column_width(str(c), frame[c].tolist(), k, self.currency)
             for c, k in zip(frame.columns, kinds, strict=True)
@@ -618,6 +638,7 @@ class _Writer:
             row + 2,
             row + 1 + len(frame),
             {c: col + j for j, c in enumerate(columns)},
+            dict(zip(columns, kinds, strict=True)),
         )
 
 
@@ -740,16 +761,17 @@ def write_results(
         book = Book(out, page)
         writer = _Writer(book, results, fast)
         if results.dashboard is not None:
-            writer.dashboard(results.dashboard)
+            on_dashboard = [s for s in specs if s.sheet == DASHBOARD]
+            writer.dashboard(results.dashboard, on_dashboard)
         for name in _sheet_order(results, extra):
             writer.table(name, frames[name])
             mine = [s for s in specs if s.sheet == name]
             writer.figures(name, mine, pictures.get(name, []))
         for name, pngs in pictures.items():
             if name not in frames:
-                writer.figures(name, [], pngs)
+                writer.figures(name, [], pngs, sheet=name)
         for spec in specs:
-            if spec.sheet not in frames:
+            if spec.sheet not in frames and spec.sheet != DASHBOARD:
                 writer.notes.append(f"chart {spec.title!r} skipped: no sheet {spec.sheet}")
         log = frames.get("Log")
         if log is None:

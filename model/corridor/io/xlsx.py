@@ -26,7 +26,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -107,24 +107,31 @@ def small_mask(kind: str, values: np.ndarray) -> np.ndarray:
     return small & np.isfinite(values)
 
 
-def infer_kind(values: pd.Series) -> str:
-    """The format kind of a column the schema does not list: from its values."""
+def infer_kind(values: pd.Series, name: str = "") -> str:
+    """The format kind of a column the schema does not list: from its values, and for
+    numbers from its name (`..._share` or `utilization` a share, `..._cost`, `price` or
+    `premium` money), as a planner would read the label."""
     kind = values.dtype.kind
     if kind == "b":
         return "bool"
-    if kind in "iu":
-        return "int"
-    if kind == "f":
-        return "number"
     sample = values.dropna()
-    if len(sample) and all(isinstance(v, bool | np.bool_) for v in sample.head(50)):
-        return "bool"
-    if len(sample) and all(
-        isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
-        for v in sample.head(50)
-    ):
-        return "number"
-    return "text"
+    numeric = kind in "iuf" or (
+        len(sample) > 0
+        and all(
+            isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
+            for v in sample.head(50)
+        )
+    )
+    if not numeric:
+        if len(sample) and all(isinstance(v, bool | np.bool_) for v in sample.head(50)):
+            return "bool"
+        return "text"
+    words = str(name).lower().split("_")
+    if "share" in words or "utilization" in words:
+        return "share"
+    if {"cost", "price", "premium"} & set(words):
+        return "money"
+    return "int" if kind in "iu" else "number"
 
 
 def shown_time(text: str) -> str:
@@ -165,20 +172,45 @@ class PageHeader:
         return "&L&F&Cpage &P of &N"
 
 
+# Widths of characters in the column width unit (the width of a digit), for Calibri: capitals
+# are wider than a digit, small letters narrower, a space about half.
+_NARROW = set(" .,:;'!|ijlrtf()[]-")
+
+
+def text_units(text: str) -> float:
+    """The width of a text in column width units (an estimate from its letters)."""
+    units = 0.0
+    for ch in text:
+        if ch in _NARROW:
+            units += 0.5
+        elif ch.isupper() or ch in "mwMW@%&":
+            units += 1.2
+        elif ch.isdigit():
+            units += 1.0
+        else:
+            units += 0.9
+    return units
+
+
 def wrapped_lines(text: str, width: float) -> int:
-    """Lines a text takes in a wrapped cell `width` characters wide (an estimate: words are
-    not split, an average letter is a little narrower than the digit width unit)."""
-    per_line = max(1.0, width * 1.2 - 1)
+    """Lines a text takes in a wrapped cell `width` units wide (an estimate: words are not
+    split unless longer than a line)."""
+    room = max(1.0, width - 1)
+    space = text_units(" ")
     lines = 0
     for paragraph in str(text).split("\n"):
         used, count = 0.0, 1
         for word in paragraph.split(" "):
-            if used and used + 1 + len(word) > per_line:
+            w = text_units(word)
+            if used and used + space + w > room:
                 count += 1
-                used = len(word)
+                used = w
             else:
-                used += (1 if used else 0) + len(word)
-        lines += count + int(used // per_line) if used > per_line else count
+                used += (space if used else 0.0) + w
+            while used > room:  # a word longer than a line breaks
+                count += 1
+                used -= room
+        lines += count
     return lines
 
 
@@ -187,7 +219,7 @@ def column_width(
 ) -> float:
     """Characters of width that show the header and the values of a column (numbers as
     formatted, with the currency), at least 8 and at most `cap`."""
-    longest = len(str(name)) + 3  # room for the table's filter button
+    longest = text_units(str(name)) + 3  # room for the table's filter button
     extra = len(unit_literal(currency)) if kind == "money" else 0
     for value in values:
         if value is None:
@@ -206,8 +238,8 @@ def column_width(
                 text = f"{v:,.0f}"
             longest = max(longest, len(text) + extra + 1)
         else:
-            longest = max(longest, len(str(value)) + 1)
-    return float(max(8, min(cap, longest)))
+            longest = max(longest, text_units(str(value)) + 1.5)
+    return float(max(8, min(cap, math.ceil(longest))))
 
 
 class Book:
@@ -315,7 +347,7 @@ def table_name(sheet: str, taken: set[str]) -> str:
 
 # ------------------------------------------------------------------------------ charts
 
-AXIS_FORMATS = {"share": "0%", "number": "#,##0"}
+AXIS_FORMATS = {"share": "0%", "number": "#,##0", "int": "#,##0", "amount": "#,##0"}
 
 
 def axis_format(y_format: str, currency: str) -> str:
@@ -333,6 +365,7 @@ class ChartSource:
     first_row: int
     last_row: int  # inclusive; < first_row when there is no data
     columns: dict[str, int]  # column name -> sheet column index
+    kinds: dict[str, str] = field(default_factory=dict)  # column name -> format kind
 
 
 def chart_height(spec: ChartSpec, rows: int) -> int:
@@ -356,7 +389,7 @@ def make_chart(book: Book, spec: ChartSpec, source: ChartSource, currency: str):
     chart = book.wb.add_chart({"type": kind})
     sheet, cat = source.sheet, source.columns[spec.categories]
     rows = last - source.first_row + 1
-    labels = kind != "line" and rows * len(spec.series) <= 24
+    labels = kind != "line" and rows * len(spec.series) <= 12  # more would overlap
     number = axis_format(spec.y_format, currency)
     for name in spec.series:
         col = source.columns[name]
@@ -372,7 +405,11 @@ def make_chart(book: Book, spec: ChartSpec, source: ChartSource, currency: str):
         chart.add_series(series)
     value_axis = {"num_format": number, "name": spec.y_title or None}
     value_axis = {k: v for k, v in value_axis.items() if v is not None}
-    category_axis = {"name": spec.categories}
+    # labels at the low end: with negative values they would sit on the bars
+    category_axis = {"name": spec.categories, "label_position": "low"}
+    category_kind = source.kinds.get(spec.categories, "text")
+    if category_kind not in ("text", "bool", "general"):
+        category_axis["num_format"] = axis_format(category_kind, currency)
     if kind == "bar":  # XlsxWriter's x axis is the value axis of horizontal bars
         chart.set_x_axis(value_axis)
         chart.set_y_axis({**category_axis, "reverse": True})  # first row on top, as listed
