@@ -93,3 +93,8 @@ def test_a_file_object_gets_the_whole_workbook(monkeypatch, fast_rows):
     returned = corridor.write_results(Results({"status": "optimal"}, {"Flows": FLOWS}), buffer)
     assert returned is buffer
     assert openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Flows"].max_row == 9
+
+
+def test_a_sheet_without_columns_is_an_empty_sheet():
+    wb = openpyxl.load_workbook(io.BytesIO(write(pd.DataFrame())))
+    assert wb["Flows"].max_row == 1 and not wb["Flows"].tables

@@ -25,7 +25,7 @@ from pathlib import Path
 from ..errors import column_letter
 from ..schema import CLOSURE_KINDS, INPUT_SHEETS, SETTINGS, Column
 from .write import check_output, save_atomically
-from .xlsx import Book, PageHeader, column_width
+from .xlsx import ROW_HEIGHT_PT, Book, PageHeader, column_width, wrapped_lines
 
 LIST_ROWS = 2000  # drop-downs cover this many rows of the referenced id column
 REF_SHEET = {
@@ -138,18 +138,17 @@ def write_template(path: str | Path, *, force: bool = False) -> Path:
         book = Book(out, PageHeader(title="corridor input template"))
         bold = book.format(None, bold=True, bg_color="#DDEBF7", bottom=1)
         guide = book.add_worksheet("Guide")
-        rows = guide_rows()
-        for r, row in enumerate(rows):
+        widths = (14, 26, 14, 10, 26, 80)
+        for r, row in enumerate(guide_rows()):
             for c, value in enumerate(row):
                 if value:
-                    guide.write_string(
-                        r,
-                        c,
-                        value,
-                        bold if r == 0 else book.format(None, text_wrap=c == 5, valign="top"),
-                    )
+                    cell = bold if r == 0 else book.format(None, text_wrap=c == 5, valign="top")
+                    guide.write_string(r, c, value, cell)
+            lines = wrapped_lines(row[5], widths[5])
+            if r and lines > 1:  # a set height: LibreOffice does not grow wrapped rows
+                guide.set_row(r, lines * ROW_HEIGHT_PT)
         guide.freeze_panes(1, 0)
-        for c, width in enumerate((14, 26, 14, 10, 26, 80)):
+        for c, width in enumerate(widths):
             guide.set_column(c, c, width)
         book.page_setup(guide)
         sheets = {}

@@ -83,6 +83,7 @@ NEAR_CAP = 0.05  # Exposure matrix: amber within 5 points of the cap
 TABLE_STYLE = "Table Style Medium 2"
 DASHBOARD = "Dashboard"
 DASHBOARD_CHART = (460, 300)  # width, most height in pixels
+DASHBOARD_ROW_PT = 13.5
 
 
 class TargetLocked(Exception):
@@ -386,6 +387,9 @@ class _Writer:
         ws = book.add_worksheet(name)
         columns = list(frame.columns)
         n, width = len(frame), len(columns)
+        if width == 0:  # nothing to tabulate: an empty sheet, still printable
+            book.page_setup(ws)
+            return
         cell = {"valign": "top"}
         header = book.format(None, bold=True, text_wrap=True, valign="top")
         fast = self.fast and n > FAST_ROWS and not per_row
@@ -549,6 +553,7 @@ class _Writer:
         for more than two charts), printed on one page."""
         book = self.book
         ws = book.add_worksheet(DASHBOARD)
+        ws.set_default_row(DASHBOARD_ROW_PT)  # airier than a table: the page is fitted anyway
         ws.hide_gridlines(2)
         ws.set_row(0, 26)
         ws.write_string(
@@ -575,7 +580,6 @@ class _Writer:
                 for i, w in enumerate(block_widths):
                     widths[i] = max(widths[i], w)
                 placed[block.title] = self._block(ws, block, kinds, row, start)
-                ws.set_row(row, 16)  # the block's title, in a larger font
                 row += len(block.frame) + 3
             for i, w in enumerate(widths):
                 ws.set_column(start + i, start + i, w)
@@ -603,7 +607,7 @@ class _Writer:
             lane = k % lanes_of_charts
             offset = lane * (DASHBOARD_CHART[0] + 12)
             ws.insert_chart(rows[lane], start, chart, {"x_offset": offset, "object_position": 3})
-            rows[lane] += math.ceil(height / ROW_HEIGHT_PX) + 1
+            rows[lane] += math.ceil(height / (DASHBOARD_ROW_PT * 4 / 3)) + 1
         book.page_setup(ws, repeat_header=False, one_page=True)
 
     def _block_layout(self, block: Block) -> tuple[list[str], list[float]]:
@@ -619,7 +623,7 @@ class _Writer:
         book = self.book
         frame = block.frame.reset_index(drop=True)
         columns = [str(c) for c in frame.columns]
-        title = book.format(None, bold=True, font_size=12, font_color=TITLE_COLOUR)
+        title = book.format(None, bold=True, font_size=11, font_color=TITLE_COLOUR)
         head = book.format(None, bold=True, bg_color=HEADER_FILL, bottom=1, text_wrap=True)
         ws.write_string(row, col, safe_text(block.title), title)
         for j, name in enumerate(columns):
