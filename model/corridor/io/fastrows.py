@@ -1,8 +1,8 @@
 """Fast rows for large sheets: the data rows' XML generated here, spliced into the saved file.
 
-XlsxWriter spends some 4.5 us a cell (its cell objects, then one XML element at a time):
+XlsxWriter spends some 5 us a cell (its cell objects, then one XML element at a time):
 measured on 2 cores, the 200,000-row, 11-column Flows frame of `benchmarks/run.py` takes
-10-11 s to write cell by cell even in its constant-memory mode, against about 2 s with this
+10.8-11.6 s to write cell by cell even in its constant-memory mode, against 2.1 s with this
 splice (see the module docstring of `io.write` for the figures). So for a sheet above
 FAST_ROWS rows, `io.write` lets XlsxWriter write everything but the data: header, Excel
 Table (over the full range), frozen pane, widths, page setup, conditional formats; and two
