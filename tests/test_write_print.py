@@ -2,6 +2,8 @@
 A4, one page wide, the header row on every page, the input file, the time of run and
 "page N of M" on each page; the Dashboard and chart sheets on one page."""
 
+import io
+
 import openpyxl
 import pandas as pd
 
@@ -88,3 +90,24 @@ def test_long_text_wraps_with_room_for_its_lines(tmp_path):
     assert ws.cell(2, message).alignment.wrap_text
     assert ws.row_dimensions[2].height == 3 * 11.25
     assert ws.row_dimensions[3].height == 11.25
+
+
+def test_sheet_order_spec_first_then_later_features_then_the_callers():
+    """Spec section 4: Summary, Flows ... Routes, Expansions; later features' sheets after
+    them in the schema's order (Exposure matrix, Diagnosis, Stress); a caller's own sheet
+    next; Log and Guide last."""
+    frame = pd.DataFrame({"a": [1]})
+    names = ["Mine", "Stress", "Diagnosis", "Exposure matrix", "Routes", "Flows", "Log"]
+    results = corridor.report.Results({"status": "optimal"}, {n: frame for n in names})
+    wb = openpyxl.load_workbook(corridor.write_results(results, io.BytesIO()))
+    assert wb.sheetnames == [
+        "Summary",
+        "Flows",
+        "Routes",
+        "Exposure matrix",
+        "Diagnosis",
+        "Stress",
+        "Mine",
+        "Log",
+        "Guide",
+    ]

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from .errors import InputError
-from .io.write import TargetLocked, check_output
+from .io.write import TargetLocked, check_output, check_template_target
 from .schema import COST_COMPONENTS
 
 log = logging.getLogger("corridor")
@@ -180,7 +180,8 @@ def cmd_validate(args) -> int:
 def cmd_template(args) -> int:
     from .io.template import write_template
 
-    write_template(args.output, force=args.force)
+    check_template_target(args.output, force=args.force)
+    write_template(args.output)
     print(f"template: {args.output}")
     return 0
 

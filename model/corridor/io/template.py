@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..errors import column_letter
 from ..schema import CLOSURE_KINDS, INPUT_SHEETS, SETTINGS, Column
-from .write import check_output, save_atomically
+from .write import save_atomically
 from .xlsx import ROW_HEIGHT_PT, Book, PageHeader, column_width, wrapped_lines
 
 LIST_ROWS = 2000  # drop-downs cover this many rows of the referenced id column
@@ -130,9 +130,10 @@ def validation(sheet: str, col: Column, letter: str, lists: dict[str, str]) -> d
     return None
 
 
-def write_template(path: str | Path, *, force: bool = False) -> Path:
-    """Write the template to `path`; an existing file is only replaced with `force`."""
-    target = check_output(path, results=False, force=force)
+def write_template(path: str | Path) -> Path:
+    """Write the template to `path` (atomically); `corridor template` first refuses an
+    existing file without --force (io.write.check_template_target)."""
+    target = Path(path)
 
     def build(out: str) -> None:
         book = Book(out, PageHeader(title="corridor input template"))

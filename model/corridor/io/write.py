@@ -1,12 +1,14 @@
 """Result tables -> results workbook, whole or not at all.
 
-Sheets, in order: `Dashboard` (when the run has one), `Summary`, the tables in the spec's
-order, sheets the caller adds, `Log`, `Guide`. Each table is an Excel Table with a frozen
-header, column widths that show its values, and number formats that say what a number is
-(`io.xlsx`: money in the run's currency, shares as percentages, counts as integers, text as
-text). Charts over a table go on a sheet of their own right after it (`<table> chart`,
-printed whole on one page: spreadsheet programs ignore manual page breaks on a sheet that
-is fitted to a page width, so a chart below a table could be cut at any page edge).
+Sheets, in order: `Dashboard` (when the run has one), `Summary` and the spec's first tables
+(Flows ... Expansions), later features' sheets (Exposure matrix, Purchases, Diagnosis,
+Stress...) in the schema's order, sheets the caller adds, `Log`, `Guide`. Each table is an
+Excel Table with a frozen header, column widths that show its values, and number formats
+that say what a number is (`io.xlsx`: money in the run's currency, shares as percentages,
+counts as integers, text as text). Charts over a table go on a sheet of their own right
+after it (`<table> chart`, printed whole on one page: spreadsheet programs ignore manual
+page breaks on a sheet fitted to a page width, so a chart below a table could be cut at
+any page edge).
 
 Every sheet prints landscape, one page wide, header row repeated, with the input file, the
 time of run and "page N of M" on each page; the Dashboard prints on one page.
@@ -71,6 +73,7 @@ __all__ = [
     "MAX_ROWS",
     "TargetLocked",
     "check_output",
+    "check_template_target",
     "column_kinds",
     "guide_frame",
     "safe_text",
@@ -78,6 +81,17 @@ __all__ = [
 ]
 
 MAX_ROWS = 1_048_576
+# The results workbook's first sheets, in the spec's order; later features' sheets follow
+CORE_SHEETS = (
+    "Summary",
+    "Flows",
+    "Contracts",
+    "Exposure",
+    "Rules",
+    "Capacity",
+    "Routes",
+    "Expansions",
+)
 WRAP_WIDEST, WRAP_OTHERS = 60, 30  # text wider than this wraps: the widest text column, others
 NEAR_CAP = 0.05  # Exposure matrix: amber within 5 points of the cap
 TABLE_STYLE = "Table Style Medium 2"
@@ -156,6 +170,11 @@ def check_output(
     if issue is not None:
         raise InputError([InputIssue("", "", "output", str(out), issue)])
     return out
+
+
+def check_template_target(output: str | Path, *, force: bool = False) -> Path:
+    """`corridor template` never replaces an existing file unless told to (`--force`)."""
+    return check_output(output, (), results=False, force=force)
 
 
 def _is_file_object(target: object) -> bool:
@@ -727,8 +746,11 @@ def guide_frame(
 
 
 def _sheet_order(results: Results, extra: dict[str, pd.DataFrame]) -> list[str]:
+    """The spec's first sheets in its order, then later features' sheets in the schema's
+    order, then the caller's; Log and Guide come last (written separately)."""
     sheets = {"Summary": None, **results.sheets, **extra}
-    order = [s for s in RESULT_SHEETS if s in sheets and s != "Log"]
+    order = [s for s in CORE_SHEETS if s in sheets]
+    order += [s for s in RESULT_SHEETS if s in sheets and s not in order and s != "Log"]
     order += [s for s in extra if s not in order and s != "Log"]
     order += [s for s in sheets if s not in order and s != "Log"]
     return order
