@@ -40,11 +40,12 @@ def small_dashboard() -> Dashboard:
                 "Headline",
                 pd.DataFrame(
                     {
-                        "item": ["status", "total cost", "transport"],
-                        "value": ["optimal", 2500.0, 2000.0],
+                        "item": ["status", "total cost", "gap"],
+                        "value": ["optimal", 2500.0, 0.0125],
+                        "fmt": ["text", "money", "share"],
                     }
                 ),
-                {"value": "money"},
+                {"value": "general"},
             ),
             Block(
                 "Delivered",
@@ -83,7 +84,10 @@ def test_dashboard_blocks_in_two_lanes_and_a_chart_over_a_block():
     assert wb.sheetnames[0] == "Dashboard"
     assert (ws["A1"].value, ws["A2"].value) == ("Plan", "plan.xlsx")
     assert (ws["A4"].value, ws["A5"].value, ws["B6"].value) == ("Headline", "item", "optimal")
-    assert (ws["B7"].value, ws["B7"].number_format) == (2500, '#,##0 "USD"')
+    assert (ws["B7"].value, ws["B7"].number_format) == (2500, '#,##0 "USD"')  # fmt: money
+    assert (ws["B8"].value, ws["B8"].number_format) == (0.0125, "0.0%")  # fmt: share
+    shown = {c.value for row in ws.iter_rows() for c in row}
+    assert not {"fmt", "money", "text"} & shown  # the fmt column is not shown
     assert (ws["D4"].value, ws["F6"].value, ws["F6"].number_format) == ("Delivered", 1, "0.0%")
     assert (ws["D8"].value, ws["D9"].value, ws["E11"].value) == ("Transit", "commodity", 0.45)
     assert ws.page_setup.fitToHeight in (None, 1) and ws.sheet_properties.pageSetUpPr.fitToPage

@@ -15,10 +15,11 @@ def sample_dashboard(results) -> Dashboard:
     the highest transit share per commodity against its cap, the five most binding
     capacities and rules with their marginal values; two charts over the blocks."""
     s = results.summary
-    headline = pd.DataFrame(
-        [("status", s["status"]), ("total cost", s["objective"])]
-        + [(c.replace("_", " "), s[c]) for c in COST_COMPONENTS if s.get(c)],
-        columns=["item", "value"],
+    headline = pd.DataFrame(  # one value column, a format per row (the `fmt` column)
+        [("status", s["status"], "text"), ("total cost", s["objective"], "money")]
+        + [("gap", s["gap"], "share")]
+        + [(c.replace("_", " "), s[c], "money") for c in COST_COMPONENTS if s.get(c)],
+        columns=["item", "value", "fmt"],
     )
     contracts = results["Contracts"]
     delivered = contracts.groupby("commodity")[["volume", "delivered"]].sum().reset_index()
@@ -52,7 +53,7 @@ def sample_dashboard(results) -> Dashboard:
         title="Caspian corridor plan",
         subtitle=f"{s['input_file']}, run {s['time_of_run']}",
         blocks=[
-            Block("Headline", headline, {"value": "money"}),
+            Block("Headline", headline, {"value": "general"}),
             Block(
                 "Delivered per commodity",
                 delivered,

@@ -96,7 +96,7 @@ WRAP_WIDEST, WRAP_OTHERS = 60, 30  # text wider than this wraps: the widest text
 NEAR_CAP = 0.05  # Exposure matrix: amber within 5 points of the cap
 TABLE_STYLE = "Table Style Medium 2"
 DASHBOARD = "Dashboard"
-DASHBOARD_CHART = (460, 300)  # width, most height in pixels
+DASHBOARD_CHART = (520, 420)  # width, most height in pixels
 DASHBOARD_ROW_PT = 13.5
 
 
@@ -591,7 +591,7 @@ class _Writer:
         for lane in lanes:
             if not lane:
                 continue
-            width = max(len(b.frame.columns) for b in lane)
+            width = max(len(_shown_block(b)[0].columns) for b in lane)
             widths = [8.0] * width
             row = top
             for block in lane:
@@ -630,17 +630,27 @@ class _Writer:
         book.page_setup(ws, repeat_header=False, one_page=True)
 
     def _block_layout(self, block: Block) -> tuple[list[str], list[float]]:
-        frame = block.frame
+        frame, row_fmt = _shown_block(block)
         kinds = [block.formats.get(str(c)) or infer_kind(frame[c], str(c)) for c in frame.columns]
-        widths = [
-            column_width(str(c), frame[c].tolist(), k, self.currency)
-            for c, k in zip(frame.columns, kinds, strict=True)
-        ]
+        widths = []
+        for c, k in zip(frame.columns, kinds, strict=True):
+            if row_fmt is not None and k == "general":  # measure each value in its own format
+                values = frame[c].tolist()
+                widths.append(
+                    max(
+                        column_width(str(c), [v], f or "general", self.currency)
+                        for v, f in zip(values, row_fmt, strict=True)
+                    )
+                    if values
+                    else column_width(str(c), [], k)
+                )
+            else:
+                widths.append(column_width(str(c), frame[c].tolist(), k, self.currency))
         return kinds, widths
 
     def _block(self, ws, block: Block, kinds: list[str], row: int, col: int) -> ChartSource:
         book = self.book
-        frame = block.frame.reset_index(drop=True)
+        frame, row_fmt = _shown_block(block)
         columns = [str(c) for c in frame.columns]
         title = book.format(None, bold=True, font_size=11, font_color=TITLE_COLOUR)
         head = book.format(None, bold=True, bg_color=HEADER_FILL, bottom=1, text_wrap=True)
@@ -650,11 +660,14 @@ class _Writer:
         text = book.format("@", bottom=4, bottom_color="#BFBFBF")
         for r, values in enumerate(clean_rows(frame)):
             for j, value in enumerate(values):
-                fmts = book.formats_for(kinds[j], self.currency, bottom=4, bottom_color="#BFBFBF")
+                kind = kinds[j]
+                if row_fmt is not None and kind == "general":
+                    kind = row_fmt[r] or kind
+                fmts = book.formats_for(kind, self.currency, bottom=4, bottom_color="#BFBFBF")
                 if value is None:
                     ws.write_blank(row + 2 + r, col + j, None, fmts[0])
                 else:
-                    write_value(ws, row + 2 + r, col + j, value, kinds[j], fmts, text)
+                    write_value(ws, row + 2 + r, col + j, value, kind, fmts, text)
         return ChartSource(
             "Dashboard",
             row + 1,
@@ -683,6 +696,17 @@ def text_widths(
         widths.append(min(w, cap))
         wrap.append(kinds[j] == "text" and w > cap)
     return widths, wrap
+
+
+def _shown_block(block: Block) -> tuple[pd.DataFrame, list[str] | None]:
+    """A block's frame as shown, and its per-row formats: a `fmt` column (not shown) gives
+    the format of each row's values in the columns whose format is `general` (a headline
+    of status, money and shares in one `value` column)."""
+    frame = block.frame.reset_index(drop=True)
+    if "fmt" not in frame.columns:
+        return frame, None
+    row_fmt = ["" if f is None or f != f else str(f) for f in frame["fmt"].tolist()]
+    return frame.drop(columns="fmt"), row_fmt
 
 
 def _lanes(blocks: list[Block], count: int) -> list[list[Block]]:

@@ -13,6 +13,8 @@ Numbers a planner reads:
   (``[>=100]..;[<=-100]..;#,##0.00`` shows -5 as ``5.00``), Excel does not.
 - number: the same rule without the currency, and whole values always whole (``60``).
 - amount: money without the currency, where a column beside it names the unit (Summary).
+- general (a column whose unit changes from row to row, without a per-row format): numbers
+  as for `number`.
 - share: a percentage with one decimal; int: a whole number; text: a text cell.
 
 Page setup (every sheet of every workbook): landscape A4, one page wide (any height), the
@@ -81,7 +83,7 @@ def number_formats(kind: str, currency: str = "") -> tuple[str, str]:
     if kind == "money":
         unit = unit_literal(currency)
         return f"#,##0{unit}", f"#,##0.00{unit}"
-    if kind in ("number", "amount"):
+    if kind in ("number", "amount", "general"):
         return "#,##0", "#,##0.00"
     single = {"share": "0.0%", "int": "#,##0", "text": "@", "bool": "@"}.get(kind, "General")
     return single, single
@@ -91,7 +93,7 @@ def is_small(kind: str, value: float) -> bool:
     """Whether a number of this kind takes the two-decimal format."""
     if kind in ("money", "amount"):
         return abs(value) < WHOLE_FROM
-    if kind == "number":
+    if kind in ("number", "general"):
         return abs(value) < WHOLE_FROM and not float(value).is_integer()
     return False
 
@@ -100,7 +102,7 @@ def small_mask(kind: str, values: np.ndarray) -> np.ndarray:
     """`is_small` for an array of floats (NaN counts as not small)."""
     with np.errstate(invalid="ignore"):
         small = np.abs(values) < WHOLE_FROM
-        if kind == "number":
+        if kind in ("number", "general"):
             small &= values != np.round(values)
         elif kind not in ("money", "amount"):
             small[:] = False
@@ -232,7 +234,7 @@ def column_width(
                 continue
             if kind == "share":
                 text = f"{v:.1%}"
-            elif is_small(kind, v) or kind == "general":
+            elif is_small(kind, v):
                 text = f"{v:,.2f}"
             else:
                 text = f"{v:,.0f}"
