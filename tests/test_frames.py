@@ -2,9 +2,6 @@
 column, Python lists in list-valued cells, anything else an InputError (never an
 AttributeError), and every issue located by frame row and column besides its cell."""
 
-import ast
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -257,15 +254,3 @@ def test_frame_row_and_column_beside_the_cell():
 
 
 # --- layers ---------------------------------------------------------------------------------
-
-
-def test_io_imports_nothing_above_it():
-    """io reads files and frames into typed tables: it may use errors, schema and io only."""
-    allowed = {"errors", "schema", "io"}
-    package = Path(corridor.__file__).parent
-    for path in (package / "io").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                parts = (node.module or "").split(".")
-                top = parts[0] if node.level == 2 else "io"
-                assert top in allowed, f"{path.name} imports {node.module} (level {node.level})"

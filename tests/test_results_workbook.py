@@ -39,9 +39,14 @@ def test_solve_writes_every_sheet_as_a_table(hostile, tmp_path):
     assert _sha(hostile) == before  # the input is never modified
     wb = openpyxl.load_workbook(out)
     expected = ["Summary", "Flows", "Contracts", "Exposure", "Rules", "Capacity", "Routes"]
-    assert wb.sheetnames[: len(expected)] == expected
-    # later features' sheets come after the spec's (2026-11-30: Exposure matrix, spec v1.2)
-    assert wb.sheetnames[len(expected) : len(expected) + 3] == ["Exposure matrix", "Log", "Guide"]
+    # 2026-11-30 (spec v1.2): the Dashboard first; later features' sheets after the spec's
+    assert wb.sheetnames[0] == "Dashboard"
+    assert wb.sheetnames[1 : len(expected) + 1] == expected
+    assert wb.sheetnames[len(expected) + 1 : len(expected) + 4] == [
+        "Exposure matrix",
+        "Log",
+        "Guide",
+    ]
     for name in expected:
         ws = wb[name]
         assert ws.freeze_panes == "A2"
@@ -93,7 +98,7 @@ def test_same_workbook_same_results(hostile, tmp_path):
         ("Summary", f"B{r[0].row}")
         for r in wb["Summary"].iter_rows(min_row=2)
         if r[0].value in varying
-    }
+    } | {("Dashboard", "A2")}  # the Dashboard's subtitle carries the time of run
     assert {k: v for k, v in ca.items() if k not in skip} == {
         k: v for k, v in cb.items() if k not in skip
     }
@@ -272,7 +277,7 @@ def test_validate_and_template(tmp_path, capsys):
     legs = wb["Legs"]
     assert [c.value for c in legs[1]][:4] == ["leg", "from", "to", "mode"]
     formulas = {dv.formula1 for dv in legs.data_validations.dataValidation}
-    assert "=Nodes!$A$2:$A$2000" in formulas
+    assert "Nodes!$A$2:$A$2000" in formulas
     assert '"rail,road,sea,ferry,pipeline,river,air"' in formulas
     guide = [(r[0], r[1]) for r in wb["Guide"].iter_rows(min_row=2, values_only=True)]
     assert ("Legs", "capacity") in guide and ("Settings", "default_max_transit_share") in guide
@@ -306,7 +311,9 @@ def test_large_sheet_rows_written_fast_read_back_exactly(monkeypatch, tmp_path):
         ["K4", 1e-5, 5],
     ]
     assert ws["A3"].data_type == "s"
-    assert ws["B2"].number_format == "#,##0.###"
+    assert ws["B2"].number_format == "#,##0.00"  # 0.5: two decimals
+    assert ws["B3"].number_format == "#,##0"  # 1.0: a whole number
+    assert ws["C2"].number_format == '#,##0.00 "USD"'  # money below 100
     assert ws.tables["Flows"].ref == "A1:C6"
     assert fastrows.FAST_ROWS == 2000  # the module default is untouched
 

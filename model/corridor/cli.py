@@ -17,14 +17,20 @@ import sys
 import threading
 from pathlib import Path
 
-from .analysis.command import CommandError
+from . import highs
+from .analysis.command import CommandError, run_command
+from .analysis.command import add_arguments as add_command_arguments
+from .analysis.scenarios import read_scenarios
 from .errors import InputError
-from .io.write import TargetLocked
+from .generate import add_arguments as generate_arguments
+from .generate import run_generate
+from .io.template import write_template
+from .io.write import TargetLocked, check_template_target
+from .load import read_workbook
 
 log = logging.getLogger("corridor")
 
-# The solving commands live in their own modules, each with a `COMMAND` (analysis.command);
-# they are imported when first used so the command line starts fast.
+# The solving commands live in their own modules, each with a `COMMAND` (analysis.command).
 SOLVING = {
     "solve": ("corridor.analysis.solve_command", "solve a workbook and write the results"),
     "frontier": ("corridor.analysis.frontier", "cost of diversification: sweep a cap"),
@@ -43,27 +49,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = p.add_subparsers(dest="command", required=True)
-    from .analysis.command import add_arguments
-
     for name, (module, help_text) in SOLVING.items():
         command = importlib.import_module(module).COMMAND
-        add_arguments(sub.add_parser(name, help=help_text), command)
+        add_command_arguments(sub.add_parser(name, help=help_text), command)
     v = sub.add_parser("validate", help="check a workbook without solving")
     v.add_argument("input", type=Path)
     v.add_argument("--json", action="store_true", help="print the outcome as JSON")
     t = sub.add_parser("template", help="write an empty input workbook with a Guide sheet")
     t.add_argument("output", type=Path)
     t.add_argument("--force", action="store_true", help="replace an existing file")
-    from .generate import add_arguments as generate_arguments
-
     generate_arguments(sub.add_parser("generate", help="write a synthetic feasible workbook"))
     return p
 
 
 def cmd_validate(args) -> int:
-    from .analysis.scenarios import read_scenarios
-    from .load import read_workbook
-
     inputs = read_workbook(args.input)
     if "Scenarios" in inputs.tables:
         read_scenarios(inputs)  # its rows are input too: InputError names each bad cell
@@ -86,9 +85,6 @@ def cmd_validate(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from .io.template import write_template
-    from .io.write import check_template_target
-
     check_template_target(args.output, force=args.force)
     path = write_template(args.output)
     print(f"template: {path}")
@@ -96,8 +92,6 @@ def cmd_template(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from .generate import run_generate
-
     return run_generate(args)
 
 
@@ -122,8 +116,6 @@ class _CtrlC:
     instead of killing the process; a second Ctrl-C interrupts as usual."""
 
     def __enter__(self):
-        from . import highs
-
         self.event = highs.INTERRUPT
         self.previous = None
         highs.arm_interrupt(True)
@@ -141,8 +133,6 @@ class _CtrlC:
         self.event.set()
 
     def __exit__(self, *exc):
-        from . import highs
-
         highs.arm_interrupt(False)
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
@@ -161,8 +151,6 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("corridor.highs").setLevel(logging.INFO)
     try:
         if args.command in SOLVING:
-            from .analysis.command import run_command
-
             command = importlib.import_module(SOLVING[args.command][0]).COMMAND
             with _CtrlC():
                 return run_command(command, args)

@@ -23,7 +23,7 @@ import pandas as pd
 from ..data import Inputs
 from ..errors import quantity
 from ..highs import SolveOptions
-from ..io.write import write_results
+from ..io.write import check_output, write_results
 from ..load import read_workbook
 from ..plan import options_for
 from ..report import Results
@@ -104,8 +104,6 @@ def default_output(path: Path, suffix: str) -> Path:
 
 def run_command(command: Command, args: argparse.Namespace) -> int:
     """The shell (see the module docstring); InputError propagates to the CLI (exit 2)."""
-    from ..io.write import check_output
-
     output = None if args.no_write else (args.output or default_output(args.input, command.suffix))
     if output is not None:
         check_output(output, [args.input])
