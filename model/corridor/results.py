@@ -240,8 +240,8 @@ def contracts_sheet(
 
 def exposure_sheet(flows: pd.DataFrame, inputs: Inputs, codes: FlowCodes) -> pd.DataFrame:
     """Share of each transit country, chokepoint and corridor (and origin country and
-    supplier where the workbook has sourcing) per destination x commodity x period, and
-    the Herfindahl index of the corridor shares."""
+    supplier where the workbook has sourcing) that delivered flow passes, per destination x
+    commodity x period, and the Herfindahl index of the corridor shares."""
     wx = flows["weight"].to_numpy() * flows["x"].to_numpy()
     scope_codes, scope_keys = pd.MultiIndex.from_frame(flows[SCOPE_KEYS]).factorize()
     scope_keys = scope_keys.to_frame(index=False, name=SCOPE_KEYS)
@@ -262,6 +262,8 @@ def exposure_sheet(flows: pd.DataFrame, inputs: Inputs, codes: FlowCodes) -> pd.
         return _frame("Exposure", [])
     frame = pd.concat(parts, ignore_index=True)
     frame = frame.rename(columns={"w": "flow_through"})
+    # a value no delivered flow passes is no exposure (the Exposure matrix shows the zeros)
+    frame = frame[frame["flow_through"] > FLOW_EPS]
     frame["total"] = totals[frame["scope"].to_numpy()]
     tot = frame["total"].to_numpy()
     frame["share"] = np.divide(
@@ -457,7 +459,7 @@ def exposure_matrix(exposure: pd.DataFrame, rules: pd.DataFrame, inputs: Inputs)
         index=SCOPE_KEYS, columns="value", values="share", aggfunc="max", sort=False
     )
     countries = sorted(wide.columns)
-    wide = wide[countries].reset_index()
+    wide = wide[countries].fillna(0.0).reset_index()
     wide.columns.name = None
     out = wide.merge(_row_caps(rules, inputs), on=SCOPE_KEYS, how="left")
     order = inputs.period_index
@@ -532,7 +534,7 @@ def dashboard(res: Results, inputs: Inputs) -> Dashboard:
                     "what": f"{r.type} {r.id}",
                     "period": r.period,
                     "marginal_value": r.marginal_value,
-                    "per": "capacity unit",
+                    "per": "per capacity unit",
                 }
             )
     rules = res.sheets["Rules"]
@@ -541,7 +543,9 @@ def dashboard(res: Results, inputs: Inputs) -> Dashboard:
         for r in best.head(5).itertuples(index=False):
             if not (r.marginal_value and r.marginal_value > 0):
                 continue
-            per_what = "point of share" if r.bound in SHARE_BOUNDS else "capacity unit"
+            per_what = (
+                "per point of share" if r.bound in SHARE_BOUNDS else "per capacity unit"
+            )
             binding.append(
                 {
                     "what": f"{r.rule} {r.value} ({r.commodity}, {r.destination})",
@@ -558,7 +562,7 @@ def dashboard(res: Results, inputs: Inputs) -> Dashboard:
         blocks=[
             Block(
                 "Plan",
-                headline[["item", "value"]],
+                headline[["item", "value", "fmt"]],  # fmt: each row's format, not shown
                 {"item": "text", "value": "general"},
             ),
             Block(
