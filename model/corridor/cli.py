@@ -20,6 +20,8 @@ from pathlib import Path
 from . import highs
 from .analysis.command import CommandError, run_command
 from .analysis.command import add_arguments as add_command_arguments
+from .analysis.compare import add_arguments as compare_arguments
+from .analysis.compare import run_compare
 from .analysis.scenarios import read_scenarios
 from .errors import InputError
 from .generate import add_arguments as generate_arguments
@@ -55,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a workbook without solving")
     v.add_argument("input", type=Path)
     v.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    compare_arguments(sub.add_parser("compare", help="two results workbooks side by side"))
     t = sub.add_parser("template", help="write an empty input workbook with a Guide sheet")
     t.add_argument("output", type=Path)
     t.add_argument("--force", action="store_true", help="replace an existing file")
@@ -95,7 +98,12 @@ def cmd_generate(args) -> int:
     return run_generate(args)
 
 
-COMMANDS = {"validate": cmd_validate, "template": cmd_template, "generate": cmd_generate}
+COMMANDS = {
+    "validate": cmd_validate,
+    "template": cmd_template,
+    "generate": cmd_generate,
+    "compare": run_compare,
+}
 
 
 def _input_errors_json(exc: InputError) -> str:

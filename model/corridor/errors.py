@@ -61,6 +61,7 @@ bad-scenario       a scenario name that is reserved or differs from another only
                    case
 unit-slip          (warning) a capacity far below the volumes using it
 bad-rule           a command's --rule names no rule, or one with nothing to sweep
+not-results        `corridor compare`: a file that is not a results workbook with a plan
 input              any other problem (raised outside the reader, e.g. by an analysis)
 =================  ===============================================================
 

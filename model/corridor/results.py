@@ -543,9 +543,7 @@ def dashboard(res: Results, inputs: Inputs) -> Dashboard:
         for r in best.head(5).itertuples(index=False):
             if not (r.marginal_value and r.marginal_value > 0):
                 continue
-            per_what = (
-                "per point of share" if r.bound in SHARE_BOUNDS else "per capacity unit"
-            )
+            per_what = "per point of share" if r.bound in SHARE_BOUNDS else "per capacity unit"
             binding.append(
                 {
                     "what": f"{r.rule} {r.value} ({r.commodity}, {r.destination})",
