@@ -19,7 +19,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..data import Inputs
 from ..highs import SolveOptions
@@ -113,6 +113,8 @@ def run_jobs(
 ) -> list[Snapshot]:
     """Run every job; returns the Snapshots in the jobs' order. `plan` (a what-if Plan of
     these inputs) is reused when the jobs run in this process."""
+    # callbacks and events belong to this process: other processes get plain options
+    shipped = replace(options, progress=None, cancel=None)
     done: dict[str, Snapshot] = {}
 
     def finish(snap: Snapshot) -> None:
@@ -121,14 +123,14 @@ def run_jobs(
             on_done(snap)
 
     if scheduler is not None:
-        _run_dask(inputs, jobs, footing, options, scheduler, finish)
+        _run_dask(inputs, jobs, footing, shipped, scheduler, finish)
     elif (workers or default_workers(len(jobs))) <= 1 or len(jobs) <= 1:
         plan = plan or Plan(inputs, options, closures=True)
         for job in jobs:
             finish(run_job(plan, job, footing, options))
     else:
         _run_processes(
-            inputs, jobs, footing, options, workers or default_workers(len(jobs)), finish
+            inputs, jobs, footing, shipped, workers or default_workers(len(jobs)), finish
         )
     return [done[job.name] for job in jobs]
 

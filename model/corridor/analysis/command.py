@@ -14,8 +14,10 @@ import argparse
 import json
 import logging
 import sys
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -113,7 +115,8 @@ def run_command(command: Command, args: argparse.Namespace) -> int:
     options = options_for(
         inputs, args.time_limit, args.gap, args.verbose, dict(args.highs_option or [])
     )
-    report = command.compute(inputs, args, options)
+    with SolveProgress(options) as watched:
+        report = command.compute(inputs, args, watched)
     results = report.results
     if report.notes:
         log_frame = results.sheets.get("Log", pd.DataFrame(columns=["level", "where", "message"]))
@@ -132,6 +135,63 @@ def run_command(command: Command, args: argparse.Namespace) -> int:
         if path is not None:
             print(f"results: {path}")
     return report.exit_code
+
+
+class SolveProgress:
+    """A status line on stderr while a solve runs longer than a few seconds: elapsed time
+    and, for a MIP, the incumbent, the bound and the gap from HiGHS's callbacks. Nothing
+    when stderr is not a terminal or rich is not installed."""
+
+    DELAY = 3.0  # seconds before the line appears (short solves print nothing)
+
+    def __init__(self, options: SolveOptions) -> None:
+        self.options = options
+        self.last: dict = {}
+        self._live = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._started = time.perf_counter()
+
+    def __enter__(self) -> SolveOptions:
+        if not sys.stderr.isatty():
+            return self.options
+        try:
+            from rich.console import Console  # optional: progress is an extra
+            from rich.live import Live
+        except ImportError:
+            return self.options
+        self._live = Live(console=Console(stderr=True), transient=True, auto_refresh=False)
+        self._thread = threading.Thread(target=self._tick, daemon=True)
+        self._thread.start()
+        return replace(self.options, progress=self._event)
+
+    def _event(self, event: dict) -> None:
+        self.last = event
+
+    def _line(self) -> str:
+        seconds = time.perf_counter() - self._started
+        text = f"solving: {seconds:,.0f} s"
+        e = self.last
+        if e.get("incumbent") is not None:
+            text += f"; best plan {quantity(e['incumbent'])}"
+        if e.get("bound") is not None:
+            text += f", bound {quantity(e['bound'])}"
+        if e.get("gap") is not None:
+            text += f", gap {e['gap']:.2%}"
+        return text + " (Ctrl-C keeps the best plan)"
+
+    def _tick(self) -> None:
+        if self._stop.wait(self.DELAY):
+            return
+        with self._live as live:
+            while not self._stop.wait(0.5):
+                live.update(self._line(), refresh=True)
+
+    def __exit__(self, *exc) -> bool:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        return False
 
 
 def fmt_money(value: object, currency: str) -> str:
