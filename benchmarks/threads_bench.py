@@ -66,10 +66,8 @@ def gil_check() -> dict:
 
 def throughput(routes: int) -> dict:
     """Four generated LPs solved in turn, then on 2 and on 4 threads."""
-    lps = [
-        build(corridor.from_frames(generate_frames(routes=routes, commodities=4, periods=3, seed=s)))
-        for s in range(4)
-    ]
+    sizes = dict(routes=routes, commodities=4, periods=3)
+    lps = [build(corridor.from_frames(generate_frames(**sizes, seed=s))) for s in range(4)]
 
     def one(lp):
         return HighsModel(lp).run(SolveOptions()).objective

@@ -100,3 +100,211 @@ def test_no_signal_handler_is_installed_by_the_library():
     with _CtrlC():
         assert signal.getsignal(signal.SIGINT) is not before
     assert signal.getsignal(signal.SIGINT) is before
+
+
+# ---------------------------------------------------------------------------- the Plan object
+
+# The base world (R_cn 20/t, R_ru 30/t, R_az 40/t, 100 t of K1) with a default cap of 100 %
+# (so the cap has rows to change) and a capacity of 200 t on node X (so it has one to vary).
+PLAN_WORLD = world(
+    {"default_max_transit_share": 1.0},
+    Nodes=[
+        {"node": "A", "country": "KZ"},
+        {"node": "X", "country": "CN", "capacity": 200},
+        {"node": "Y", "country": "RU"},
+        {"node": "Z", "country": "AZ"},
+        {"node": "D", "country": "JP"},
+    ],
+)
+
+
+def _plan(sheets=PLAN_WORLD, **kwargs) -> corridor.Plan:
+    return corridor.Plan(corridor.from_frames(frames(sheets)), **kwargs)
+
+
+def _objective(plan: corridor.Plan) -> float:
+    solution = plan.solve()
+    assert solution.status == "optimal"
+    return solution.result.objective
+
+
+def _flows(plan: corridor.Plan) -> dict[str, float]:
+    flows = plan.results()["Flows"]
+    return flows.groupby("route")["volume"].sum().round(9).to_dict()
+
+
+def test_plan_changes_by_planner_names_and_reset():
+    """Uncapped, everything takes R_cn: 100 x 20 = 2000.
+    - leg AX x2.5: AX's 10 becomes 25, R_cn 35/t > R_ru 30/t: 3000 by R_ru;
+      then route R_ru x2: R_ru 60/t, R_cn 35/t is cheapest again: 3500.
+    - node X at 30 t: 30 x 20 + 70 x 30 = 2700; lifted again (None): 2000.
+    - default cap 50 %: 50 by R_cn, 50 by R_ru: 1000 + 1500 = 2500.
+    - K1 x1.5 (150 t, uncapped, X holds 200): 3000.
+    - country CN closed: R_ru, 3000.
+    reset() after each brings back 2000."""
+    plan = _plan()
+    assert _objective(plan) == pytest.approx(2000)
+    assert plan.set_cost("leg", "AX", factor=2.5) == 1  # one flow column's cost
+    assert _objective(plan) == pytest.approx(3000)
+    assert _flows(plan) == {"R_ru": 100}  # the Flows sheet lists what moves
+    assert plan.results().summary["transport_cost"] == pytest.approx(3000)
+    plan.set_cost("route", "R_ru", factor=2)
+    assert _objective(plan) == pytest.approx(3500)
+    assert plan.changes == ["scale_cost leg:AX x2.5", "scale_cost route:R_ru x2"]
+    plan.reset()
+    assert _objective(plan) == pytest.approx(2000) and plan.changes == []
+
+    assert plan.set_capacity("node", "X", 30) == 1  # one period
+    assert _objective(plan) == pytest.approx(2700)
+    plan.set_capacity("node", "X", None)
+    assert _objective(plan) == pytest.approx(2000)
+    plan.reset()
+
+    assert plan.set_cap(0.5) == 3  # one row per transit country of the scope
+    assert _objective(plan) == pytest.approx(2500)
+    assert _flows(plan) == {"R_cn": 50, "R_ru": 50}
+    plan.reset()
+
+    assert plan.set_volume("contract", "K1", factor=1.5) == 1
+    assert _objective(plan) == pytest.approx(3000)
+    assert plan.results()["Contracts"]["volume"].tolist() == [150]
+    plan.reset()
+
+    closed = plan.close("country:CN")
+    assert plan.inputs.flows["route"].iloc[closed["flows"]].tolist() == ["R_cn"]
+    assert _objective(plan) == pytest.approx(3000)
+    plan.reset()
+    assert _objective(plan) == pytest.approx(2000)
+
+
+def test_plan_results_report_the_changed_limits_with_their_marginal_values():
+    """With node X at 30 t, X is full (30 of 30, binding) and one more tonne through X
+    saves 30 - 20 = 10. With the cap at 50 % the CN and RU rows bind at 50 of 100 and the
+    Rules sheet shows the cap in force (0.5, not the workbook's 1.0); one more percentage
+    point of the CN cap moves 1 t from R_ru to R_cn: saves 10."""
+    plan = _plan()
+    plan.set_capacity("node", "X", 30)
+    plan.solve()
+    capacity = plan.results()["Capacity"].set_index(["type", "id"]).loc[("node", "X")]
+    assert capacity["used"] == pytest.approx(30) and capacity["capacity"] == 30
+    assert capacity["binding"] == "yes"
+    assert capacity["marginal_value"] == pytest.approx(10)
+    plan.reset()
+    plan.set_cap(0.5)
+    plan.solve()
+    rules = plan.results()["Rules"].set_index("value")
+    assert rules["limit"].tolist() == [0.5, 0.5, 0.5]
+    assert rules.loc["CN", "binding"] == "yes" and rules.loc["AZ", "binding"] == "no"
+    assert rules.loc["CN", "marginal_value"] == pytest.approx(10)
+    assert rules.loc["RU", "marginal_value"] == pytest.approx(0)
+
+
+def test_plan_names_an_unknown_or_unchangeable_target():
+    plan = _plan()
+    with pytest.raises(ValueError, match=r"unknown leg 'ax' \(did you mean 'AX'\?\)"):
+        plan.set_cost("leg", "ax", factor=2)
+    with pytest.raises(ValueError, match=r"'node' is not one of: leg, route, all"):
+        plan.set_cost("node", "X", factor=2)
+    with pytest.raises(ValueError, match="node Y has no capacity in the workbook"):
+        plan.set_capacity("node", "Y", 10)
+    with pytest.raises(ValueError, match=r"unknown period 'P9'"):
+        plan.set_capacity("node", "X", 10, period="P9")
+    with pytest.raises(ValueError, match=r"unknown contract 'k1' \(did you mean 'K1'\?\)"):
+        plan.set_volume("contract", "k1", factor=2)
+    with pytest.raises(ValueError, match=r"no max_share rule 'ban'"):
+        plan.set_cap(0.5, rule="ban")
+    with pytest.raises(ValueError, match=r"unknown country 'XX'"):
+        plan.close("country:XX")
+    assert plan.changes == []
+
+
+def test_a_cost_change_resolves_warm_from_the_last_basis():
+    """Transport +10 % on every leg through the Plan gives the objective of a rebuild from
+    frames whose leg costs are 10 % higher, and HiGHS gets there from the last basis in
+    fewer simplex iterations than the cold solve took.
+
+    Timings (`python benchmarks/plan_resolve.py`, medium: 50,000 flow variables, 2 cores):
+    see benchmarks/results/plan_resolve.json; a rebuild (from_frames -> Plan -> solve) took
+    about 3.4 s, a cost change re-solved through the Plan in about 0.3 s. Seconds are not
+    asserted here (the machine is shared); the iteration count stands in for them."""
+    sheets = generate_frames(routes=400, commodities=3, periods=2, seed=7)
+    plan = corridor.Plan(corridor.from_frames(sheets))
+    plan.solve()
+    cold = plan.highs.highs.getInfo().simplex_iteration_count
+    plan.set_cost("all", factor=1.1)
+    warm_objective = _objective(plan)
+    warm = plan.highs.highs.getInfo().simplex_iteration_count
+    dearer = {**sheets, "Legs": sheets["Legs"].assign(cost=sheets["Legs"]["cost"] * 1.1)}
+    rebuilt = corridor.Plan(corridor.from_frames(dearer)).solve()
+    assert warm_objective == pytest.approx(rebuilt.result.objective, rel=1e-9)
+    assert warm < cold
+
+
+def _long_mip() -> corridor.Plan:
+    """A MIP HiGHS needs seconds to prove optimal at gap 0 (fixed costs and lots)."""
+    sheets = generate_frames(
+        routes=200, commodities=3, periods=4, seed=3, fixed_costs=True, lots=True
+    )
+    return corridor.Plan(corridor.from_frames(sheets), corridor.SolveOptions(mip_gap=0.0))
+
+
+def test_cancel_from_another_thread_stops_a_running_mip_with_its_best_plan():
+    """A watcher thread cancels as soon as HiGHS reports its first progress; the solve ends
+    interrupted, with the incumbent as a feasible plan (its real gap) or no plan yet."""
+    plan = _long_mip()
+    first = threading.Event()
+    watcher = threading.Thread(target=lambda: first.wait(30) and plan.cancel())
+    watcher.start()
+    options = corridor.SolveOptions(mip_gap=0.0, progress=lambda _event: first.set())
+    started = time.perf_counter()
+    solution = plan.solve(options)
+    watcher.join()
+    assert first.is_set()
+    result = solution.result
+    assert result.interrupted and "interrupted" in result.message
+    assert result.status in ("feasible", "no_solution")
+    if result.status == "feasible":
+        assert result.gap is not None and result.best_bound <= result.objective + 1e-6
+        assert plan.results().summary["status"] == "feasible"
+    assert time.perf_counter() - started < 30
+    plan.options = corridor.SolveOptions(mip_gap=0.05)  # the next solve runs afresh
+    assert plan.solve().status in ("optimal", "feasible") and not plan.solution.result.interrupted
+
+
+def test_progress_reports_incumbent_bound_gap_and_seconds():
+    """Every event has the four numbers; the bound never passes the incumbent, seconds never
+    go back, and the last improving solution is the plan the solve returns."""
+    sheets = generate_frames(routes=30, commodities=2, periods=2, seed=4, fixed_costs=True)
+    events: list[dict] = []
+    plan = corridor.Plan(corridor.from_frames(sheets))
+    solution = plan.solve(corridor.SolveOptions(mip_gap=0.0, progress=events.append))
+    assert solution.status == "optimal" and plan.highs.is_mip
+    assert events and all({"incumbent", "bound", "gap", "seconds"} <= set(e) for e in events)
+    seconds = [e["seconds"] for e in events]
+    assert seconds == sorted(seconds) and seconds[0] >= 0
+    for e in events:
+        if e["incumbent"] is not None and e["bound"] is not None:
+            assert e["bound"] <= e["incumbent"] + 1e-6 * abs(e["incumbent"])
+    found = [e for e in events if e["event"] == "solution"]
+    assert found and found[-1]["incumbent"] == pytest.approx(solution.result.objective)
+
+
+def test_plan_diagnose_explains_a_change_that_leaves_no_plan_as_run_does():
+    """The three routes cross three different countries, so no plan keeps each under 30 %
+    (3 x 30 % < 100 %). A Plan of the workbook with a 50 % cap, set to 30 %, diagnoses the
+    same way as run() on the workbook that says 30 %: raise a cap to 40 % (rules only),
+    capacities cannot help, and the tightest feasible cap is 33.4 % (1/3 rounded up to the
+    grid of 0.001), each pointing at Settings!B2."""
+    as_run = corridor.run(corridor.from_frames(frames(world({"default_max_transit_share": 0.3}))))
+    assert as_run.result.status == "infeasible"
+    plan = _plan(world({"default_max_transit_share": 0.5}))
+    plan.set_cap(0.3)
+    assert plan.solve().status == "infeasible"
+    assert set(plan.results().sheets) == {"Log"}  # Summary only: no tables without a plan
+    diagnosis = plan.diagnose()
+    expected = as_run.results["Diagnosis"]
+    pd.testing.assert_frame_equal(diagnosis, expected)
+    tightest = diagnosis[diagnosis["option"] == "tightest cap"].iloc[0]
+    assert tightest["needed"] == pytest.approx(0.334) and tightest["current"] == 0.3
+    assert tightest["cell"] == "Settings!B2"
+    assert "capacities alone cannot" in " ".join(diagnosis["change"])
