@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -308,3 +309,118 @@ def test_plan_diagnose_explains_a_change_that_leaves_no_plan_as_run_does():
     assert tightest["needed"] == pytest.approx(0.334) and tightest["current"] == 0.3
     assert tightest["cell"] == "Settings!B2"
     assert "capacities alone cannot" in " ".join(diagnosis["change"])
+
+
+# ---------------------------------------------------------------------------- embedders
+
+
+def test_a_custom_cost_term_reaches_the_objective_and_summary_by_its_name():
+    """Cap 50 %: 50 t by R_cn (20) and 50 t by R_ru (30): 2500. A sanction-risk charge of
+    5 per tonne through Russia makes R_ru 35/t, still below R_az's 40: the same plan, 2750,
+    of which sanction_risk 250 (Summary's components add up to the objective). Taking the
+    term out restores 2500."""
+    import pyomo.environ as pyo
+
+    inputs = corridor.from_frames(frames(world({"default_max_transit_share": 0.5})))
+    m = corridor.build_model(inputs)
+    via_russia = [k for k in m.FLOWS if k[1] == "R_ru"]
+    m.cost_terms["sanction_risk"] = 5 * sum(m.flow[k] for k in via_russia)
+    result = corridor.solve(m)
+    assert result.objective == pytest.approx(2750)
+    assert pyo.value(m.total_cost) == pytest.approx(2750)
+    summary = corridor.extract(m, inputs, result).summary
+    assert summary["sanction_risk"] == pytest.approx(250)
+    assert summary["transport_cost"] == pytest.approx(2500)
+    assert "other_cost" not in summary  # nothing unaccounted for
+    del m.cost_terms["sanction_risk"]
+    assert corridor.solve(m).objective == pytest.approx(2500)
+
+
+def test_an_edit_of_the_objective_outside_cost_terms_is_reported_as_other_cost():
+    """Adding to total_cost directly (not through cost_terms) still solves, and Summary
+    shows the part no named term explains as other_cost (100 here), so its parts add up."""
+    inputs = corridor.from_frames(frames(world()))
+    m = corridor.build_model(inputs)
+    m.total_cost.expr = m.total_cost.expr + 1 * m.flow["K1", "R_cn", "P1"]
+    result = corridor.solve(m)
+    summary = corridor.extract(m, inputs, result).summary
+    assert result.objective == pytest.approx(2100)
+    assert summary["other_cost"] == pytest.approx(100)
+
+
+def test_a_custom_row_is_reported_by_its_name_with_its_dual():
+    """Uncapped, K1 takes R_cn (20/t). A row of the caller's, at least 10 t by R_az (40/t):
+    10 x 40 + 90 x 20 = 2200. Its dual is d objective / d bound: each further tonne forced
+    onto R_az costs 40 - 20 = 20 (checked by solving again with the bound at 11: 2220). An
+    indexed row reports one line per index."""
+    import pyomo.environ as pyo
+
+    inputs = corridor.from_frames(frames(world()))
+    m = corridor.build_model(inputs)
+    m.min_caspian = pyo.Constraint(expr=m.flow["K1", "R_az", "P1"] >= 10)
+    m.at_most = pyo.Constraint(["R_ru", "R_az"], rule=lambda m, r: m.flow["K1", r, "P1"] <= 50)
+    result = corridor.solve(m)
+    assert result.objective == pytest.approx(2200)
+    rows = corridor.extract(m, inputs, result)["Custom rows"]
+    assert rows.columns.tolist() == ["row", "index", "body", "lower", "upper", "dual"]
+    mine = rows.set_index(["row", "index"])
+    assert mine.loc[("min_caspian", ""), "dual"] == pytest.approx(20)
+    assert mine.loc[("min_caspian", ""), "body"] == pytest.approx(10)
+    assert mine.loc[("min_caspian", ""), "lower"] == 10
+    assert mine.loc[("at_most", "R_az"), "dual"] == pytest.approx(0)
+    assert mine.loc[("at_most", "R_az"), "upper"] == 50
+    m.min_caspian.set_value(m.flow["K1", "R_az", "P1"] >= 11)
+    assert corridor.solve(m).objective - result.objective == pytest.approx(20)
+
+
+def _example_frames() -> dict[str, pd.DataFrame]:
+
+    path = Path(__file__).resolve().parents[1] / "inputs" / "caspian_corridor.xlsx"
+    return pd.read_excel(path, sheet_name=None, engine="calamine")
+
+
+def test_every_component_the_readme_names_is_indexed_by_planner_keys():
+    """The bundled example, plus what it lacks for the integer blocks (a fixed cost and a
+    lot size on U-CN-DOSTYK, an expansion of Lianyungang, a shortfall penalty on
+    U-KHARASAN), indexes each component the README lists by the example's own ids."""
+    sheets = _example_frames()
+    routes = sheets["Routes"].copy()
+    dostyk = routes["route"] == "U-CN-DOSTYK"
+    routes.loc[dostyk, "fixed_cost"] = 1e5
+    routes.loc[dostyk, "lot_size"] = 500
+    contracts = sheets["Contracts"].copy()
+    contracts.loc[contracts["contract"] == "U-KHARASAN", "shortfall_penalty"] = 1e6
+    sheets.update(
+        Routes=routes,
+        Contracts=contracts,
+        Expansions=pd.DataFrame(
+            [
+                {
+                    "expansion": "LYG-BERTH",
+                    "target_type": "node",
+                    "target": "LIANYUNGANG",
+                    "added_capacity": 1e6,
+                    "cost": 1e7,
+                }
+            ]
+        ),
+    )
+    m = corridor.build_model(corridor.from_frames(sheets))
+    scope = ("YOKOHAMA", "uranium", "2026", "ALL", "ALL")
+    components = {
+        "flow": m.flow["U-KHARASAN", "U-CN-DOSTYK", "2026"],
+        "delivery": m.delivery["U-KHARASAN", "2026"],
+        "shortfall": m.shortfall["U-KHARASAN", "2026"],
+        "capacity_limit": m.capacity_limit["node", "LIANYUNGANG", "2026"],
+        "scope_total": m.scope_total[scope],
+        "limit_rule": m.limit_rule["default_cap", "max_share", "CN", *scope],
+        "use_route": m.use_route["U-CN-DOSTYK"],
+        "shipments": m.shipments["U-CN-DOSTYK", "2026"],
+        "build": m.build["LYG-BERTH"],
+    }
+    assert all(c is not None for c in components.values())
+    assert m.FLOWS.dimen == 3 and ("U-KHARASAN", "U-CN-DOSTYK", "2026") in m.FLOWS
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Use it from Python", 1)[1].split("\n## ", 1)[0]
+    for name in components:
+        assert f"`{name}" in section, name

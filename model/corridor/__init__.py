@@ -36,6 +36,9 @@ _EXPORTS = {
     "build_model": "pyomo_view",
     "read_workbook": "load",
     "from_frames": "load",
+    "from_json": "load",
+    "read_json": "load",
+    "schema": "schema",
     "write_results": "io.write",
     "extract": "pipeline",
     "solve": "pipeline",
@@ -57,6 +60,9 @@ __all__ = [
     "build_model",
     "read_workbook",
     "from_frames",
+    "from_json",
+    "read_json",
+    "schema",
     "write_results",
     "extract",
     "solve",
@@ -70,19 +76,23 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time names load lazil
     from .errors import InputError, InputIssue
     from .highs import Solution, SolveOptions, SolveResult
     from .io.write import write_results
-    from .load import from_frames, read_workbook
+    from .load import from_frames, from_json, read_json, read_workbook
     from .lp import LinearProgram
     from .pipeline import Outcome, extract, run, solve
     from .plan import Plan
     from .pyomo_view import build_model
     from .report import Results
+    from .schema import schema
 
 
 def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'corridor' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    loaded = importlib.import_module(f".{module}", __name__)
+    # `corridor.schema` is the submodule itself, which is callable: calling it is calling
+    # schema() (importing the submodule would otherwise replace the function by the module)
+    value = loaded if name == "schema" else getattr(loaded, name)
     globals()[name] = value
     return value
 

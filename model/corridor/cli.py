@@ -20,6 +20,7 @@ from pathlib import Path
 from .analysis.command import CommandError
 from .errors import InputError
 from .io.write import TargetLocked
+from .schema import SCHEMA_VERSION
 
 log = logging.getLogger("corridor")
 
@@ -48,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         command = importlib.import_module(module).COMMAND
         add_arguments(sub.add_parser(name, help=help_text), command)
     v = sub.add_parser("validate", help="check a workbook without solving")
-    v.add_argument("input", type=Path)
+    v.add_argument("input", type=Path, help="input workbook (.xlsx, .xlsm) or JSON (.json)")
     v.add_argument("--json", action="store_true", help="print the outcome as JSON")
     t = sub.add_parser("template", help="write an empty input workbook with a Guide sheet")
     t.add_argument("output", type=Path)
@@ -61,9 +62,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_validate(args) -> int:
     from .analysis.scenarios import read_scenarios
-    from .load import read_workbook
+    from .load import read_inputs
 
-    inputs = read_workbook(args.input)
+    inputs = read_inputs(args.input)
     if "Scenarios" in inputs.tables:
         read_scenarios(inputs)  # its rows are input too: InputError names each bad cell
     facts = {
@@ -106,12 +107,13 @@ COMMANDS = {"validate": cmd_validate, "template": cmd_template, "generate": cmd_
 def _input_errors_json(exc: InputError) -> str:
     return json.dumps(
         {
-            "schema_version": "1.2",
+            "schema_version": SCHEMA_VERSION,
             "status": "invalid_input",
             "exit_code": 2,
-            "errors": [e.to_dict() if hasattr(e, "to_dict") else vars(e) for e in exc.errors],
+            "source": exc.source,
+            "errors": [e.to_dict() for e in exc.errors],
         },
-        default=str,
+        allow_nan=False,
         indent=2,
     )
 
