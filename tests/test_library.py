@@ -424,3 +424,116 @@ def test_every_component_the_readme_names_is_indexed_by_planner_keys():
     section = readme.split("## Use it from Python", 1)[1].split("\n## ", 1)[0]
     for name in components:
         assert f"`{name}" in section, name
+
+
+# ---------------------------------------------------------------------------- the package
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_corridor_is_fast_and_loads_no_heavy_dependency():
+    """`import corridor` in a fresh interpreter: no pandas, numpy, pyomo, highspy or scipy
+    loaded, and under 0.3 s by -X importtime's own count (measured about 0.01 s; the
+    margin is for a busy machine). Everything loads when first used."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, corridor; "
+        "print(','.join(m for m in ('pandas', 'numpy', 'pyomo', 'highspy', 'scipy') "
+        "if m in sys.modules))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "model")},
+    )
+    assert run.stdout.strip() == ""
+    # the line of the package itself: "import time: self | cumulative | corridor"
+    (line,) = [x for x in run.stderr.splitlines() if x.rstrip().endswith("| corridor")]
+    cumulative_us = int(line.split("|")[1])
+    assert cumulative_us < 300_000
+
+
+def test_the_public_names_load_lazily_and_schema_is_callable():
+    """Every name in __all__ resolves; `corridor.schema()` gives the contract as data
+    whether or not the schema submodule has been imported."""
+    import json
+
+    for name in corridor.__all__:
+        assert getattr(corridor, name) is not None, name
+    contract = corridor.schema()
+    assert contract["schema_version"] == "1.2"
+    assert [c["name"] for c in contract["input_sheets"]["Legs"]["columns"]][:4] == [
+        "leg",
+        "from",
+        "to",
+        "mode",
+    ]
+    assert json.loads(json.dumps(contract)) == contract
+    from corridor.schema import INPUT_SHEETS  # the module is still the module
+
+    assert "Legs" in INPUT_SHEETS and corridor.schema.INPUT_SHEETS is INPUT_SHEETS
+    assert sorted(dir(corridor)) == sorted(corridor.__all__)
+
+
+def test_version_has_one_source_and_types_ship():
+    """pyproject reads the version from corridor.__version__; when corridor is installed
+    from this tree, the installed metadata says the same; py.typed ships as package data."""
+    import importlib.metadata
+    import json
+    import tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "corridor.__version__"}
+    assert corridor.__version__ == "0.2.0"
+    assert "py.typed" in pyproject["tool"]["setuptools"]["package-data"]["corridor"]
+    assert (ROOT / "model" / "corridor" / "py.typed").exists()
+    dist = importlib.metadata.distribution("corridor")
+    origin = json.loads(dist.read_text("direct_url.json") or "{}").get("url", "")
+    if origin.rstrip("/") != ROOT.as_uri():
+        pytest.skip(f"the installed corridor is from {origin or 'elsewhere'}, not this tree")
+    assert dist.version == corridor.__version__
+
+
+def test_write_lp_names_columns_and_rows_by_planner_keys(tmp_path):
+    """A Plan (after a change), its LinearProgram and the Pyomo model (with a row of the
+    caller's) write LP files whose names are the blocks' keys, and HiGHS reads each back to
+    the optimum it had: 2000 for the base world, 3000 with leg AX x2.5, 2200 with at least
+    10 t forced onto R_az."""
+    import pyomo.environ as pyo
+    from highspy._core import _Highs
+
+    def optimum(path) -> float:
+        h = _Highs()
+        h.setOptionValue("output_flag", False)
+        h.readModel(str(path))
+        h.run()
+        return h.getInfo().objective_function_value
+
+    plan = _plan()
+    text = corridor.write_lp(plan.lp, tmp_path / "as_built.lp").read_text()
+    assert "flow(K1,R_cn,P1)" in text and " delivery(K1,P1): " in text
+    assert " capacity_limit(node,X,P1): " in text and "limit_rule(default_cap,max_share,CN," in text
+    assert optimum(tmp_path / "as_built.lp") == pytest.approx(2000)
+    plan.set_cost("leg", "AX", factor=2.5)
+    assert optimum(corridor.write_lp(plan, tmp_path / "changed.lp")) == pytest.approx(3000)
+
+    inputs = corridor.from_frames(frames(world()))
+    m = corridor.build_model(inputs)
+    m.min_caspian = pyo.Constraint(expr=m.flow["K1", "R_az", "P1"] >= 10)
+    text = corridor.write_lp(m, tmp_path / "model.lp").read_text()
+    assert " min_caspian: + 1 flow(K1,R_az,P1) >= 10" in text
+    assert optimum(tmp_path / "model.lp") == pytest.approx(2200)
+    with pytest.raises(TypeError, match="write_lp takes a corridor.Plan"):
+        corridor.write_lp("plan.xlsx", tmp_path / "x.lp")
+
+
+def test_lp_names_are_made_safe_for_lp_readers():
+    from corridor.lpfile import lp_name
+
+    assert lp_name("flow[U-KAP-JP,R 1,2026]") == "flow(U_KAP_JP,R_1,2026)"
+    assert lp_name("2026") == "_2026" and lp_name("a:b<c") == "a_b_c"

@@ -45,6 +45,7 @@ _EXPORTS = {
     "run": "pipeline",
     "Outcome": "pipeline",
     "Plan": "plan",
+    "write_lp": "lpfile",
 }
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "run",
     "Outcome",
     "Plan",
+    "write_lp",
 ]
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time names load lazily
@@ -78,6 +80,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time names load lazil
     from .io.write import write_results
     from .load import from_frames, from_json, read_json, read_workbook
     from .lp import LinearProgram
+    from .lpfile import write_lp
     from .pipeline import Outcome, extract, run, solve
     from .plan import Plan
     from .pyomo_view import build_model
