@@ -4,7 +4,6 @@ errors as strict JSON with a schema version, on the command line and in Python."
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,23 +12,7 @@ import corridor
 from corridor.cli import main
 
 from cases import world
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "inputs" / "caspian_corridor.xlsx"
-
-
-def example_json(form: str = "records") -> dict:
-    """The bundled example's input sheets as corridor's JSON (records or columns)."""
-    sheets = pd.read_excel(EXAMPLE, sheet_name=None, engine="calamine")
-    out = {}
-    for name, frame in sheets.items():
-        if corridor.schema.canonical_sheet(name) is None:
-            continue  # About, Sources: not input
-        if form == "records":
-            out[name] = json.loads(frame.to_json(orient="records"))
-        else:
-            out[name] = {str(c): json.loads(frame[c].to_json(orient="values")) for c in frame}
-    return {"schema_version": "1.2", "sheets": out}
+from examples import EXAMPLE, ROOT, example_json
 
 
 @pytest.fixture(scope="module")

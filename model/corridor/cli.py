@@ -54,6 +54,21 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("template", help="write an empty input workbook with a Guide sheet")
     t.add_argument("output", type=Path)
     t.add_argument("--force", action="store_true", help="replace an existing file")
+    s = sub.add_parser(
+        "serve", help="serve corridor over HTTP: POST a workbook or JSON, get the results"
+    )
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    s.add_argument("--port", type=int, default=8765, help="port (8765)")
+    s.add_argument("--workers", type=int, default=2, help="solver processes (2)")
+    s.add_argument(
+        "--max-upload-mb", type=float, default=50.0, help="largest upload in MB (50): 413 above"
+    )
+    s.add_argument(
+        "--max-jobs", type=int, default=16, help="jobs queued or running at once (16): 429 above"
+    )
+    s.add_argument(
+        "--ttl", type=float, default=3600.0, help="seconds an unfetched result is kept (3600)"
+    )
     from .generate import add_arguments as generate_arguments
 
     generate_arguments(sub.add_parser("generate", help="write a synthetic feasible workbook"))
@@ -101,7 +116,34 @@ def cmd_generate(args) -> int:
     return run_generate(args)
 
 
-COMMANDS = {"validate": cmd_validate, "template": cmd_template, "generate": cmd_generate}
+SERVE_EXTRA = 'pip install "corridor[serve]"'
+
+
+def cmd_serve(args) -> int:
+    try:  # the serve extra (starlette, uvicorn) is optional: imported only here
+        from .service import serve
+    except ImportError as exc:
+        missing = exc.name or "starlette or uvicorn"
+        raise CommandError(
+            f"serving needs the optional 'serve' dependencies ({missing} missing): {SERVE_EXTRA}"
+        ) from None
+    serve(
+        args.host,
+        args.port,
+        workers=args.workers,
+        max_upload_mb=args.max_upload_mb,
+        max_jobs=args.max_jobs,
+        ttl=args.ttl,
+    )
+    return 0
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "template": cmd_template,
+    "generate": cmd_generate,
+    "serve": cmd_serve,
+}
 
 
 def _input_errors_json(exc: InputError) -> str:
