@@ -5,8 +5,6 @@ the bound on jobs shows)."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from io import BytesIO
 
@@ -20,30 +18,18 @@ import openpyxl  # noqa: E402
 
 import corridor  # noqa: E402
 from corridor.generate import generate_frames  # noqa: E402
-from corridor.service import XLSX, create_app  # noqa: E402
+from corridor.service import XLSX  # noqa: E402
 
 from examples import EXAMPLE, example_json  # noqa: E402
+from serving import running_service  # noqa: E402
 
 MAX_UPLOAD_MB = 1.0
 
 
 @pytest.fixture(scope="module")
 def base_url():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = create_app(workers=1, max_upload_mb=MAX_UPLOAD_MB, max_jobs=1, ttl=60)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        assert time.time() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
-    sock.close()
+    with running_service(workers=1, max_upload_mb=MAX_UPLOAD_MB, max_jobs=1, ttl=60) as url:
+        yield url
 
 
 @pytest.fixture()
