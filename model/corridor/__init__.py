@@ -11,10 +11,18 @@ The pipeline, one function per arrow::
 or, for embedders who extend the model in Pyomo::
 
     model = corridor.build_model(inputs)             # a Pyomo ConcreteModel
+    model.cost_terms["risk"] = ...                   # a cost of one's own, by name in Summary
     result = corridor.solve(model)
     results = corridor.extract(model, inputs, result)
 
-Names are imported when first used, so ``import corridor`` stays fast.
+JSON in and out: ``corridor.from_json(text)`` / ``read_json(path)`` (docs/json.md),
+``results.to_json()``; ``corridor.schema()`` the workbook contract as data;
+``corridor.write_lp(plan, "plan.lp")`` the program with planner names. ``corridor serve``
+(service.py) answers HTTP. Nothing here prints, redirects output or installs a signal
+handler; separate models solve in separate threads at once.
+
+Names are imported when first used, so ``import corridor`` stays fast (no pandas, Pyomo or
+HiGHS until needed).
 """
 
 from __future__ import annotations
