@@ -3,6 +3,7 @@ re-solve object (`corridor.Plan`), embedders' own rows and costs, and the packag
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -542,3 +543,41 @@ def test_lp_names_are_made_safe_for_lp_readers():
 
     assert lp_name("flow[U-KAP-JP,R 1,2026]") == "flow(U_KAP_JP,R_1,2026)"
     assert lp_name("2026") == "_2026" and lp_name("a:b<c") == "a_b_c"
+
+
+def test_the_command_line_runs_without_rich_with_no_bar(tmp_path, monkeypatch, capsys):
+    """rich is the `progress` extra: without it `corridor stress` runs as before (the bar is
+    simply not shown); its progress helper still counts nothing and raises nothing."""
+    import sys
+
+    from corridor.analysis.batch import progress
+    from corridor.cli import main
+
+    for name in [m for m in sys.modules if m == "rich" or m.startswith("rich.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "rich", None)
+    with progress(3, "closures") as advance:
+        advance("one")
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"sheets": world({"default_max_transit_share": 0.5})}))
+    assert main(["stress", str(path), "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("plan: cost 2,500 USD") and "4 closure(s) in" in out
+
+
+def test_the_service_forgets_jobs_that_end_unfetched_after_their_ttl():
+    """JobStore.sweep drops a job ended more than ttl seconds ago and keeps a newer or still
+    running one (the running service calls it in the background)."""
+    from types import SimpleNamespace
+
+    from corridor.service import JobStore
+
+    now = time.time()
+    jobs = {
+        "old": SimpleNamespace(id="old", ended=now - 120),
+        "new": SimpleNamespace(id="new", ended=now - 5),
+        "running": SimpleNamespace(id="running", ended=None),
+    }
+    store = SimpleNamespace(jobs=jobs, ttl=60, forget=lambda job: jobs.pop(job.id))
+    JobStore.sweep(store)
+    assert sorted(jobs) == ["new", "running"]
