@@ -224,12 +224,14 @@ def contracts_sheet(
         shortfall[rows] = x[short.start : short.stop]
         penalty[rows] = lp.cost_vector(["shortfall_cost"])[short.start : short.stop]
     used = flows[flows["x"] > FLOW_EPS].groupby("contract_row")["route"].agg(", ".join)
+    # the volume in force: as read, or as a Plan set it
+    volume = lp.rows["delivery"].upper if "delivery" in lp.rows else demand["volume"]
     return pd.DataFrame(
         {
             "contract": demand["contract"],
             "period": demand["period"],
             "commodity": demand["commodity"],
-            "volume": lp.rows["delivery"].upper,  # as read, or as a Plan set it
+            "volume": volume,
             "delivered": delivered,
             "shortfall": shortfall,
             "shortfall_cost": shortfall * penalty,
