@@ -40,6 +40,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,7 +118,7 @@ class JobStore:
         if self.active() >= self.max_jobs:
             raise HTTPProblem(429, f"{self.max_jobs} jobs are queued or running; try again shortly")
         job_id = uuid.uuid4().hex
-        future = self.pool.submit(
+        args = (
             run_job,
             job_id,
             kind,
@@ -128,6 +129,13 @@ class JobStore:
             self.state,
             self.cancels,
         )
+        try:
+            future = self.pool.submit(*args)
+        except BrokenProcessPool:  # a worker died (out of memory...): start a new pool
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=_context(), initializer=warm_up
+            )
+            future = self.pool.submit(*args)
         job = Job(job_id, name, time.time(), future)
         job.links = {"self": f"/jobs/{job_id}", "result": f"/jobs/{job_id}/result"}
         self.jobs[job_id] = job
