@@ -12,13 +12,15 @@ callbacks. The outcome is mapped to the spec's words and never dressed up: a pla
 
 Threads: ``_Highs.run()`` releases the GIL for the whole solve (HiGHS takes it back only to
 call corridor's callbacks), so two threads with two HighsModels solve at once.
-`benchmarks/threads_bench.py` measured on 2 cores: a Python loop in the main thread kept its
-full rate (7.7M iterations/s alone, 9.4M while another thread solved the medium LP), and four
-LPs of 24k columns took 1.42 s in turn against 0.82 s on 2 threads (0.84 s on 4: two cores)
-on a quiet machine; with the machine busy with other work, 1.93 s against 1.73 s. What does
-not run in parallel is the Python around the solve (reading, building, extracting), which
-holds the GIL: for many small models a process pool (`analysis/batch.py`, the service)
-scales where threads do not. HiGHS keeps one thread pool per process (`_size_scheduler`).
+`benchmarks/threads_bench.py` measured on 2 cores shared with other work: a Python loop in the
+main thread kept its full rate while another thread solved the medium LP (7.7M iterations/s
+alone, 8.9-9.4M during the solve; a held GIL would stop it), and four LPs of 24k columns
+(same objectives every way) took 1.42 s in turn against 0.82 s on 2 threads and 0.84 s on 4
+when about one core was free (load average 2.5), but 2.23 s against 2.37 s when other work
+took both cores (load 4): threads share the cores there are. What does not run in parallel
+is the Python around the solve (reading, building, extracting), which holds the GIL: for many
+small models a process pool (`analysis/batch.py`, the service) scales where threads do not.
+HiGHS keeps one thread pool per process (`_size_scheduler`).
 
 Model changes for re-solves (`change_costs`, `change_col_bounds`, `change_row_bounds`,
 `change_coeffs`, `add_rows`, `delete_rows`) keep HiGHS's basis, so the next solve starts warm.
