@@ -3,13 +3,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench example analyses clean
+# `make test-lowest`: the suite (but the fuzz test) on the lowest versions pyproject allows
+LOWEST := .venv-lowest
+LOWEST_STAMP := $(LOWEST)/.installed
+EXTRAS := dev,dask,map,progress,serve
 
-$(STAMP): pyproject.toml
+.PHONY: demo test test-lowest lint bench example analyses serve clean
+
+# the newest versions tested (ci/newest.txt) within pyproject.toml's ranges
+$(STAMP): pyproject.toml ci/newest.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev,dask,map]"
+	$(BIN)/pip install --quiet -c ci/newest.txt -e ".[$(EXTRAS)]"
 	touch $(STAMP)
+
+$(LOWEST_STAMP): pyproject.toml ci/lowest.txt
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/pip install --quiet --upgrade pip
+	$(LOWEST)/bin/pip install --quiet --prefer-binary -c ci/lowest.txt -e ".[dev,map,progress,serve]"
+	touch $(LOWEST_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/corridor solve inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_results.xlsx
@@ -17,12 +29,20 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+test-lowest: $(LOWEST_STAMP)
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider --ignore tests/test_fuzz_cells.py
+
+serve: $(STAMP)
+	$(BIN)/corridor serve
+
 lint: $(STAMP)
 	$(BIN)/ruff check model tests benchmarks
 	$(BIN)/ruff format --check model tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/pip install --quiet -e ".[bench]"
+	$(BIN)/pip install --quiet -c ci/newest.txt -e ".[$(EXTRAS),bench]"
+	$(BIN)/python benchmarks/plan_resolve.py
+	$(BIN)/python benchmarks/threads_bench.py
 	$(BIN)/python benchmarks/run.py
 
 analyses: $(STAMP)
@@ -35,4 +55,4 @@ example: $(STAMP)
 	$(BIN)/python -m corridor.example inputs/caspian_corridor.xlsx
 
 clean:
-	rm -rf $(VENV) outputs/*.xlsx
+	rm -rf $(VENV) $(LOWEST) outputs/*.xlsx

@@ -6,13 +6,13 @@ When an expected count changes, say why in a dated comment beside it.
 
 import pyomo.environ as pyo
 import pytest
-from same_lp import assert_same_lp, assert_same_optimum
 
 import corridor
 from corridor.build import build
 from corridor.generate import generate_frames
 
 from cases import frames, world
+from same_lp import assert_same_lp, assert_same_optimum
 
 
 def _model(sheets):

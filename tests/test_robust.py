@@ -11,7 +11,6 @@ import copy
 
 import pandas as pd
 import pytest
-from same_lp import assert_same_lp
 
 import corridor
 from corridor.analysis.stress import run_stress
@@ -22,6 +21,7 @@ from corridor.pipeline import solve_workbook
 from corridor.robust import solve_robust
 
 from cases import write_workbook
+from same_lp import assert_same_lp
 
 WORLD = {
     "Commodities": [{"commodity": "U", "unit": "t"}],

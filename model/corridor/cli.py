@@ -28,7 +28,8 @@ from .generate import add_arguments as generate_arguments
 from .generate import run_generate
 from .io.template import write_template
 from .io.write import TargetLocked, check_template_target
-from .load import read_workbook
+from .load import read_inputs
+from .schema import SCHEMA_VERSION
 
 log = logging.getLogger("corridor")
 
@@ -55,18 +56,33 @@ def _parser() -> argparse.ArgumentParser:
         command = importlib.import_module(module).COMMAND
         add_command_arguments(sub.add_parser(name, help=help_text), command)
     v = sub.add_parser("validate", help="check a workbook without solving")
-    v.add_argument("input", type=Path)
+    v.add_argument("input", type=Path, help="input workbook (.xlsx, .xlsm) or JSON (.json)")
     v.add_argument("--json", action="store_true", help="print the outcome as JSON")
     compare_arguments(sub.add_parser("compare", help="two results workbooks side by side"))
     t = sub.add_parser("template", help="write an empty input workbook with a Guide sheet")
     t.add_argument("output", type=Path)
     t.add_argument("--force", action="store_true", help="replace an existing file")
+    s = sub.add_parser(
+        "serve", help="serve corridor over HTTP: POST a workbook or JSON, get the results"
+    )
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    s.add_argument("--port", type=int, default=8765, help="port (8765)")
+    s.add_argument("--workers", type=int, default=2, help="solver processes (2)")
+    s.add_argument(
+        "--max-upload-mb", type=float, default=50.0, help="largest upload in MB (50): 413 above"
+    )
+    s.add_argument(
+        "--max-jobs", type=int, default=16, help="jobs queued or running at once (16): 429 above"
+    )
+    s.add_argument(
+        "--ttl", type=float, default=3600.0, help="seconds an unfetched result is kept (3600)"
+    )
     generate_arguments(sub.add_parser("generate", help="write a synthetic feasible workbook"))
     return p
 
 
 def cmd_validate(args) -> int:
-    inputs = read_workbook(args.input)
+    inputs = read_inputs(args.input)
     if "Scenarios" in inputs.tables:
         read_scenarios(inputs)  # its rows are input too: InputError names each bad cell
     facts = {
@@ -98,23 +114,47 @@ def cmd_generate(args) -> int:
     return run_generate(args)
 
 
+SERVE_EXTRA = 'pip install "corridor[serve]"'
+
+
+def cmd_serve(args) -> int:
+    try:  # the serve extra (starlette, uvicorn) is optional: imported only here
+        from .service import serve
+    except ImportError as exc:
+        missing = exc.name or "starlette or uvicorn"
+        raise CommandError(
+            f"serving needs the optional 'serve' dependencies ({missing} missing): {SERVE_EXTRA}"
+        ) from None
+    serve(
+        args.host,
+        args.port,
+        workers=args.workers,
+        max_upload_mb=args.max_upload_mb,
+        max_jobs=args.max_jobs,
+        ttl=args.ttl,
+    )
+    return 0
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "template": cmd_template,
     "generate": cmd_generate,
     "compare": run_compare,
+    "serve": cmd_serve,
 }
 
 
 def _input_errors_json(exc: InputError) -> str:
     return json.dumps(
         {
-            "schema_version": "1.2",
+            "schema_version": SCHEMA_VERSION,
             "status": "invalid_input",
             "exit_code": 2,
-            "errors": [e.to_dict() if hasattr(e, "to_dict") else vars(e) for e in exc.errors],
+            "source": exc.source,
+            "errors": [e.to_dict() for e in exc.errors],
         },
-        default=str,
+        allow_nan=False,
         indent=2,
     )
 

@@ -19,10 +19,15 @@ The Diagnosis lists, each as its own option (spec section 5):
 4. ``tightest cap``: where the default cap is among the changes, the tightest default cap
    with which a plan exists (bisection to 0.001 on the real model, integers included),
    listed right after the unit slips: one cell that fixes the whole workbook.
+
+`diagnose(inputs, options, lp=...)` diagnoses a program as it stands rather than as the
+workbook built it (what `Plan.diagnose` does after its changes): volumes, capacities, caps and
+lifted rows are read from that program, the cells still point at the workbook.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -32,8 +37,8 @@ from .build import build
 from .data import Inputs
 from .errors import quantity
 from .highs import HighsModel, SolveOptions
-from .lp import INF, Columns
-from .plan import Plan
+from .lp import INF, Columns, LinearProgram
+from .results import rule_limits
 from .rules import DEFAULT_CAP_RULE, SCOPE_COLUMNS, SHARE_BOUNDS
 from .schema import normalise_name
 
@@ -103,24 +108,31 @@ def _fmt(value: float, share: bool) -> str:
 
 
 class Elastic:
-    """The program with slack columns on contracts, capacities and hard rules."""
+    """The program (as built, or a copy of `lp`) with slack columns on contracts,
+    capacities and hard rules."""
 
-    def __init__(self, inputs: Inputs) -> None:
+    def __init__(self, inputs: Inputs, lp: LinearProgram | None = None) -> None:
         self.inputs = inputs
-        lp = build(inputs)
+        lp = build(inputs) if lp is None else copy.deepcopy(lp)
         self.lp = lp
+        # the limits in force before slacks are added (a Plan may have changed them)
+        self.volume = lp.rows["delivery"].upper.copy() if "delivery" in lp.rows else None
+        self.capacity = (
+            lp.rows["capacity_limit"].upper.copy() if "capacity_limit" in lp.rows else None
+        )
+        self.limits = rule_limits(lp, inputs.rules.rows) if "limit_rule" in lp.rows else None
         self.slacks: dict[str, Columns] = {}
         self.weights: dict[str, np.ndarray] = {}
         self.rows_of: dict[str, np.ndarray] = {}
         delivery = lp.rows.get("delivery")
         if delivery is not None and len(delivery):
-            volume = inputs.contract_rows["volume"].to_numpy(dtype=float)
+            volume = self.volume
             self._add("contract", delivery.keys, delivery, np.arange(len(delivery)), 1.0)
             self.weights["contract"] = CONTRACT_WEIGHT / np.maximum(volume, EPS)
         capacity = lp.rows.get("capacity_limit")
         if capacity is not None and len(capacity):
             self._add("capacity", capacity.keys, capacity, np.arange(len(capacity)), -1.0)
-            limit = inputs.capacity["capacity"].to_numpy(dtype=float)
+            limit = np.where(np.isinf(self.capacity), 1.0, self.capacity)  # lifted: any
             self.weights["capacity"] = 1.0 / np.maximum(limit, 1.0)
         rules = lp.rows.get("limit_rule")
         if rules is not None and len(rules):
@@ -134,7 +146,7 @@ class Elastic:
                 scale = np.where(
                     share,
                     self._scope_volumes()[table["scope"].to_numpy(dtype=np.int64)],
-                    table["limit"].to_numpy(dtype=float),
+                    np.nan_to_num(self.limits, nan=1.0),
                 )
                 self.weights["rule"] = 1.0 / np.maximum(scale[hard], 1.0)
                 self.rule_rows = hard
@@ -194,10 +206,11 @@ def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
         block = elastic.slacks["contract"]
         gaps = x[block.start : block.stop]
         demand = inputs.contract_rows
-        for d in np.flatnonzero(gaps > EPS * np.maximum(1.0, demand["volume"].to_numpy())):
+        volume = elastic.volume
+        for d in np.flatnonzero(gaps > EPS * np.maximum(1.0, volume)):
             rec = demand.loc[d]
-            can = rec["volume"] - gaps[d]
-            can = 0.0 if can < EPS * max(1.0, rec["volume"]) else can
+            can = float(volume[d] - gaps[d])
+            can = 0.0 if can < EPS * max(1.0, float(volume[d])) else can  # not 4.5e-13
             unit = inputs.commodities.at[rec["commodity"], "unit"] or ""
             out.append(
                 {
@@ -205,10 +218,10 @@ def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
                     "kind": "contract",
                     "target": rec["contract"],
                     "period": rec["period"],
-                    "current": rec["volume"],
+                    "current": float(volume[d]),
                     "needed": can,
                     "change": f"contract {rec['contract']} can deliver {quantity(can)} of "
-                    f"{quantity(rec['volume'])} {unit} in {rec['period']}",
+                    f"{quantity(volume[d])} {unit} in {rec['period']}",
                     "cell": inputs.cell_of("Contracts", "volume", int(rec["_row"])),
                 }
             )
@@ -218,7 +231,7 @@ def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
         cap = inputs.capacity
         for i in np.flatnonzero(gaps > EPS):
             kind, ident, period = cap.at[i, "type"], cap.at[i, "id"], cap.at[i, "period"]
-            current = float(cap.at[i, "capacity"])
+            current = float(elastic.capacity[i])
             gap = float(gaps[i])
             out.append(
                 {
@@ -246,14 +259,13 @@ def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
         for k in np.flatnonzero(gaps > EPS):
             i = elastic.rule_rows[k]
             r = rows.iloc[i]
+            limit = float(elastic.limits[i])
             share = r["bound"] in SHARE_BOUNDS
             if share:
                 total = totals[int(r["scope"])]
-                needed = through[i] / total if total > EPS else r["limit"]
+                needed = through[i] / total if total > EPS else limit
             else:
-                needed = (
-                    r["limit"] + gaps[k] if r["bound"].startswith("max") else r["limit"] - gaps[k]
-                )
+                needed = limit + gaps[k] if r["bound"].startswith("max") else limit - gaps[k]
             scope = ", ".join(f"{c} {r[c]}" for c in SCOPE_COLUMNS if r[c] != "ALL")
             verb = "raise" if r["bound"].startswith("max") else "lower"
             what = "cap" if r["bound"] == "max_share" else r["bound"].replace("_", " ")
@@ -263,10 +275,10 @@ def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
                     "kind": "rule",
                     "target": f"{r['rule']}: {r['value']}",
                     "period": r["period"],
-                    "current": float(r["limit"]),
+                    "current": limit,
                     "needed": float(needed),
                     "change": f"{verb} the {r['value']} {what} ({r['rule']}) for {scope} from "
-                    f"{_fmt(r['limit'], share)} to {_fmt(needed, share)}",
+                    f"{_fmt(limit, share)} to {_fmt(needed, share)}",
                     "cell": rule_cell(inputs, r["rule"], r["bound"]),
                 }
             )
@@ -287,27 +299,45 @@ def _cannot(option: str, kind: str) -> dict:
     }
 
 
-def tightest_cap(inputs: Inputs, options: SolveOptions) -> float | None:
-    """The tightest default cap (to 1/CAP_GRID) with which a plan exists; None if even a
-    lifted cap (1) leaves none."""
-    plan = Plan(inputs, options)
-    if not _feasible(plan, 1.0, options):
+def _default_cap(inputs: Inputs, lp: LinearProgram) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """The default cap's coefficients in the program (global rows, scope-total columns) and
+    the cap in force (None without a default cap)."""
+    rows = inputs.rules.rows
+    hit = np.flatnonzero(
+        ((rows["rule"] == DEFAULT_CAP_RULE) & (rows["bound"] == "max_share")).to_numpy()
+    )
+    if len(hit) == 0 or "limit_rule" not in lp.rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), None
+    cols = lp.columns["scope_total"].locate(inputs.rules.scopes.iloc[rows["scope"].to_numpy()[hit]])
+    limits = rule_limits(lp, rows)[hit]
+    current = float(np.nanmin(limits)) if np.isfinite(limits).any() else None
+    return lp.rows["limit_rule"].start + hit, cols, current
+
+
+def tightest_cap(
+    inputs: Inputs, options: SolveOptions, lp: LinearProgram | None = None
+) -> float | None:
+    """The tightest default cap (to 1/CAP_GRID) with which a plan exists in the program
+    (as built, or `lp` as it stands); None if even a lifted cap (1) leaves none."""
+    lp = build(inputs) if lp is None else lp
+    model = HighsModel(lp)
+    rows, cols, current = _default_cap(inputs, lp)
+
+    def feasible(cap: float) -> bool:
+        model.change_coeffs(rows, cols, np.full(len(rows), -cap))
+        return model.run(options).has_solution
+
+    if not feasible(1.0):
         return None
-    current = inputs.settings.get("default_max_transit_share")
-    bad = math.floor(float(current) * CAP_GRID + 1e-9) if current is not None else 0
+    bad = math.floor(current * CAP_GRID + 1e-9) if current is not None else 0
     good = CAP_GRID
     while good - bad > 1:
         mid = (good + bad) // 2
-        if _feasible(plan, mid / CAP_GRID, options):
+        if feasible(mid / CAP_GRID):
             good = mid
         else:
             bad = mid
     return good / CAP_GRID
-
-
-def _feasible(plan, cap: float, options: SolveOptions) -> bool:
-    plan.set_cap(cap)
-    return plan.solve(options, duals=False).has_solution
 
 
 SLIP_RATIO = 100.0  # a capacity that would have to grow this many times looks like a unit slip
@@ -354,13 +384,16 @@ def _slips(inputs: Inputs, rows: list[dict]) -> list[dict]:
     return out
 
 
-def diagnose(inputs: Inputs, options: SolveOptions | None = None) -> pd.DataFrame:
-    """The Diagnosis sheet of an infeasible workbook (see the module docstring): suspected
-    unit slips first, then the tightest default cap (where the cap is involved), the least
-    change overall, and the least change of each kind alone."""
+def diagnose(
+    inputs: Inputs, options: SolveOptions | None = None, lp: LinearProgram | None = None
+) -> pd.DataFrame:
+    """The Diagnosis sheet of an infeasible workbook, or of the program `lp` as a Plan
+    changed it (see the module docstring): suspected unit slips first, then the tightest
+    default cap (where the cap is involved), the least change overall, and the least change
+    of each kind alone."""
     opts = options or SolveOptions()
     options = SolveOptions(time_limit=opts.time_limit, highs_options=dict(opts.highs_options))
-    elastic = Elastic(inputs)
+    elastic = Elastic(inputs, lp)
     x = elastic.solve(tuple(elastic.slacks), options)
     if x is None:
         row = {
@@ -386,8 +419,10 @@ def diagnose(inputs: Inputs, options: SolveOptions | None = None) -> pd.DataFram
         r["kind"] == "rule" and r["target"].startswith(f"{DEFAULT_CAP_RULE}:") for r in rows
     )
     if touched:
-        cap = tightest_cap(inputs, opts)
-        current = inputs.settings.get("default_max_transit_share")
+        cap = tightest_cap(inputs, opts, lp)
+        current = _default_cap(inputs, lp if lp is not None else elastic.lp)[2]
+        if current is None:
+            current = inputs.settings.get("default_max_transit_share")
         cell = setting_cell(inputs, "default_max_transit_share")
         if cap is None:
             change = "no default cap makes a plan possible: even without it there is none"

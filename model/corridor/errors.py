@@ -10,6 +10,9 @@ unreadable-file    the file is not a workbook corridor opens (type, empty, not a
                    zip bomb, XML with entity declarations)
 bad-frame          `from_frames`: something that is not a DataFrame (or a dict of
                    columns), or a frame whose columns cannot be read
+bad-json           `from_json`, ``corridor solve IN.json``: text that is not JSON, or
+                   JSON that is not ``{"schema_version": ..., "sheets": {...}}`` with
+                   a list of records or an object of columns per sheet
 missing-sheet      a required sheet is absent
 duplicate-sheet    two sheets name the same input sheet
 no-supply          a Demand sheet with neither Offers nor Contracts to meet it
@@ -103,6 +106,29 @@ class InputIssue:
             column = "" if self.frame_column is None else f", column {self.frame_column!r}"
             place += f" (frame row {self.frame_row}{column})"
         return place
+
+    def to_dict(self) -> dict[str, object]:
+        """The issue as JSON-safe data: every field, plus `where` (the location as text) and
+        `text` (the whole line as printed). A value JSON cannot hold is given as text."""
+        value = self.value
+        if isinstance(value, float) and value != value or value in (float("inf"), -float("inf")):
+            value = None
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif value is not None and not isinstance(value, str | int | float | bool):
+            value = str(value)
+        return {
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "column": self.column,
+            "value": value,
+            "message": self.message,
+            "code": self.code,
+            "frame_row": self.frame_row,
+            "frame_column": self.frame_column,
+            "where": self.where,
+            "text": str(self),
+        }
 
     def __str__(self) -> str:
         col = f" [{self.column}]" if self.column else ""

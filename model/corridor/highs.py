@@ -10,6 +10,18 @@ called with the incumbent, the bound, the gap and the seconds) run through HiGHS
 callbacks. The outcome is mapped to the spec's words and never dressed up: a plan is only
 "optimal" when HiGHS proves it so.
 
+Threads: ``_Highs.run()`` releases the GIL for the whole solve (HiGHS takes it back only to
+call corridor's callbacks), so two threads with two HighsModels solve at once.
+`benchmarks/threads_bench.py` measured on 2 cores shared with other work: a Python loop in the
+main thread kept its full rate while another thread solved the medium LP (7.7M iterations/s
+alone, 8.9-9.4M during the solve; a held GIL would stop it), and four LPs of 24k columns
+(same objectives every way) took 1.42 s in turn against 0.82 s on 2 threads and 0.84 s on 4
+when about one core was free (load average 2.5), but 2.23 s against 2.37 s when other work
+took both cores (load 4): threads share the cores there are. What does not run in parallel
+is the Python around the solve (reading, building, extracting), which holds the GIL: for many
+small models a process pool (`analysis/batch.py`, the service) scales where threads do not.
+HiGHS keeps one thread pool per process (`_size_scheduler`).
+
 Model changes for re-solves (`change_costs`, `change_col_bounds`, `change_row_bounds`,
 `change_coeffs`, `add_rows`, `delete_rows`) keep HiGHS's basis, so the next solve starts warm.
 """
@@ -45,6 +57,21 @@ INF = kHighsInf
 # and keeps its best plan. Library callers use SolveOptions.cancel instead.
 INTERRUPT = threading.Event()
 _INTERRUPT_ARMED = threading.Event()
+
+
+_SCHEDULER = {"threads": None}  # the size corridor last gave HiGHS's process-wide pool
+_SCHEDULER_LOCK = threading.Lock()
+
+
+def _size_scheduler(threads: int) -> None:
+    """HiGHS's thread pool is one per process, sized by the first solve; a solve asking for
+    another size must rebuild it, which would pull it from under a solve running in another
+    thread. So it is rebuilt only when the size asked for changes: concurrent solves that
+    ask for the same `threads` (or none) never touch it; do not mix sizes concurrently."""
+    with _SCHEDULER_LOCK:
+        if threads != 0 and _SCHEDULER["threads"] != threads:
+            _Highs.resetGlobalScheduler(True)
+            _SCHEDULER["threads"] = threads
 
 
 def arm_interrupt(on: bool) -> None:
@@ -263,9 +290,7 @@ class HighsModel:
             if h.setOptionValue(name, value) != HighsStatus.kOk:
                 return SolveResult("error", message=f"HiGHS rejected option {name}={value!r}")
         if "threads" in options.highs_options:
-            # HiGHS's thread pool is one per process, sized by the first solve; a solve that
-            # asks for another size rebuilds it (so do not mix sizes across concurrent solves)
-            _Highs.resetGlobalScheduler(True)
+            _size_scheduler(int(options.highs_options["threads"]))
         self._setup_callbacks(options, listen)
         if listen and options.verbose and highs_log.level == logging.NOTSET:
             highs_log.setLevel(logging.INFO)

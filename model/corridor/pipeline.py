@@ -18,7 +18,7 @@ from .data import Inputs
 from .diagnose import diagnose
 from .highs import Solution, SolveOptions, SolveResult
 from .io.write import write_results
-from .load import read_workbook
+from .load import read_inputs
 from .plan import Plan, options_for
 from .pyomo_view import block_duals, block_values, custom_rows, program_of, solve_model
 from .report import Results
@@ -176,8 +176,9 @@ def run_workbook(
     highs_options: dict | None = None,
     options: SolveOptions | None = None,
 ) -> Outcome:
-    """Read (or take) the inputs, solve, and write the results workbook if `output`."""
-    inputs = source if isinstance(source, Inputs) else read_workbook(source)
+    """Read (a workbook, or JSON by its .json suffix) or take the inputs, solve, and write
+    the results workbook if `output`."""
+    inputs = source if isinstance(source, Inputs) else read_inputs(source)
     for warning in inputs.warnings:
         log.warning("%s", warning)
     options = options or options_for(inputs, time_limit, gap, verbose, highs_options)

@@ -29,10 +29,20 @@ import threading
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 
 from .build import build
-from .closures import Closure, closed_flows, parse_closure, rows_in_scopes, touched_scopes
+from .closures import (
+    Closure,
+    closed_flows,
+    known_ids,
+    parse_closure,
+    rows_in_scopes,
+    touched_scopes,
+)
 from .data import Inputs, expansions_in_effect
+from .diagnose import diagnose
+from .errors import suggest
 from .highs import HighsModel, Solution, SolveOptions
 from .lp import INF, LinearProgram
 from .report import Results
@@ -54,6 +64,16 @@ def options_for(
         verbose=verbose,
         highs_options=dict(highs_options or {}),
     )
+
+
+class _Either:
+    """Set when any of its events is set (the plan's own cancel, or the caller's)."""
+
+    def __init__(self, *events: threading.Event) -> None:
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self.events)
 
 
 class Plan:
@@ -91,9 +111,12 @@ class Plan:
     # ------------------------------------------------------------------ solving
 
     def solve(self, options: SolveOptions | None = None, *, duals: bool = True) -> Solution:
-        """Solve the program as it stands; a MIP starts from the last plan found."""
-        options = replace(options or self.options, cancel=self._cancel)
+        """Solve the program as it stands; a MIP starts from the last plan found. The solve
+        stops when `cancel()` is called or when the options' own `cancel` event is set."""
+        options = options or self.options
         self._cancel.clear()
+        stop = self._cancel if options.cancel is None else _Either(self._cancel, options.cancel)
+        options = replace(options, cancel=stop)
         if self.highs.is_mip and self._last_x is not None:
             self.highs.set_start(self._last_x)
         result = self.highs.run(options)
@@ -107,12 +130,23 @@ class Plan:
         self._cancel.set()
 
     def results(self) -> Results:
-        """The result tables of the last solve."""
+        """The result tables of the last solve, as `run()` gives them: Flows, Contracts,
+        Rules and Capacity with their marginal values (from the duals: an LP's own, a MIP's
+        with its integer decisions fixed; blank after ``solve(duals=False)``), volumes,
+        capacities and caps as the changes left them. Without a plan, Summary and Log only:
+        `diagnose()` then says why."""
         if self.solution is None:
             raise RuntimeError("solve the plan first")
         if not self.solution.has_solution:
             return no_plan(self.inputs, self.solution.result, self.options)
         return extract(self.inputs, self.lp, self.solution, self.options)
+
+    def diagnose(self) -> pd.DataFrame:
+        """Why the program as it stands has no plan: the Diagnosis table `run()` adds to an
+        infeasible run (the least change of contracts, capacities or rules, each with the
+        workbook cell to edit; see diagnose.py), computed on the plan with its changes.
+        Solves a few LPs of the program's size; call it when `solve()` says infeasible."""
+        return diagnose(self.inputs, self.options, self.lp)
 
     # ------------------------------------------------------------------ low-level edits
 
@@ -184,6 +218,24 @@ class Plan:
 
     # ------------------------------------------------------------------ planner changes
 
+    def _known(self, kind: str, ident: str | None, kinds: tuple[str, ...]) -> None:
+        """A ValueError naming an unknown kind or id (with a near miss), never a silent 0."""
+        if kind not in kinds:
+            raise ValueError(f"{kind!r} is not one of: {', '.join(kinds)}")
+        if kind == "all":
+            return
+        inputs = self.inputs
+        ids = {
+            "leg": inputs.legs.index,
+            "route": inputs.routes.index,
+            "node": inputs.nodes.index,
+            "contract": inputs.contract_rows["contract"].unique(),
+            "commodity": inputs.commodities.index,
+        }[kind]
+        if ident not in set(ids):
+            hint = suggest(str(ident), [str(i) for i in ids])
+            raise ValueError(f"unknown {kind} {ident!r}{hint}")
+
     def set_cap(self, value: float, rule: str = DEFAULT_CAP_RULE) -> int:
         """Set the max_share of a rule's rows (the default cap by default); returns the
         number of rows changed. The cap multiplies the scope's total in each row
@@ -192,7 +244,10 @@ class Plan:
         rows = table.rows
         hit = np.flatnonzero(((rows["rule"] == rule) & (rows["bound"] == "max_share")).to_numpy())
         if len(hit) == 0:
-            return 0
+            if rule == DEFAULT_CAP_RULE:
+                return 0  # no default cap in the workbook: nothing to set
+            names = sorted(set(rows.loc[rows["bound"] == "max_share", "rule"]))
+            raise ValueError(f"no max_share rule {rule!r}{suggest(rule, names)}")
         totals = self.lp.columns["scope_total"]
         scope_cols = totals.locate(table.scopes.iloc[rows["scope"].to_numpy()[hit]])
         self._coefficients("limit_rule", hit, scope_cols, -float(value))
@@ -202,6 +257,7 @@ class Plan:
     def set_cost(self, kind: str, ident: str | None = None, *, factor: float) -> int:
         """Scale transport cost: of one leg, of one route, or of everything (kind "all").
         Returns the number of flow columns whose cost changed."""
+        self._known(kind, ident, ("leg", "route", "all"))
         flows, routes, legs = self.inputs.flows, self.inputs.routes, self.inputs.legs
         transport = flows["transport"].to_numpy(dtype=float)
         if kind == "all":
@@ -237,16 +293,27 @@ class Plan:
         period: str | None = None,
     ) -> int:
         """Set (or scale by `factor`) the capacity of a node, leg or route, or of every one
-        (kind "all"), in every period or one; None lifts it. Returns the rows changed."""
+        (kind "all"), in every period or one; None lifts it. Returns the rows changed.
+        Only a capacity the workbook gives can change: a node, leg or route without one
+        (blank) raises ValueError, as do an unknown id and an unknown period."""
+        self._known(kind, ident, ("node", "leg", "route", "all"))
+        if period is not None and period not in self.inputs.periods:
+            raise ValueError(f"unknown period {period!r}{suggest(period, self.inputs.periods)}")
         cap = self.inputs.capacity
-        if "capacity_limit" not in self.lp.rows:
-            return 0
         mask = np.ones(len(cap), dtype=bool)
         if kind != "all":
             mask &= ((cap["type"] == kind) & (cap["id"] == ident)).to_numpy()
         if period is not None:
             mask &= (cap["period"] == period).to_numpy()
         local = np.flatnonzero(mask)
+        if kind != "all" and (len(local) == 0 or "capacity_limit" not in self.lp.rows):
+            when = f" in {period}" if period is not None else ""
+            raise ValueError(
+                f"{kind} {ident} has no capacity{when} in the workbook: a Plan changes "
+                "capacities that exist; give it one in the workbook to vary it"
+            )
+        if "capacity_limit" not in self.lp.rows:
+            return 0
         block = self.lp.rows["capacity_limit"]
         if factor is not None:
             value = block.upper[local] * factor
@@ -261,13 +328,12 @@ class Plan:
     def set_volume(self, kind: str, ident: str | None = None, *, factor: float) -> int:
         """Scale contracted volume: of one contract, one commodity, or all. Returns the
         (contract, period) rows changed."""
+        self._known(kind, ident, ("contract", "commodity", "all"))
         demand = self.inputs.contract_rows
         if kind == "all":
             mask = np.ones(len(demand), dtype=bool)
-        elif kind in ("contract", "commodity"):
-            mask = (demand[kind] == ident).to_numpy()
         else:
-            raise ValueError(f"set_volume takes contract, commodity or all, not {kind!r}")
+            mask = (demand[kind] == ident).to_numpy()
         local = np.flatnonzero(mask)
         block = self.lp.rows["delivery"]
         volume = block.upper[local] * factor
@@ -309,6 +375,10 @@ class Plan:
         scope that loses a usable route (unless `keep_caps`); with `lift_rules` the other
         share rules of those scopes too. Returns what changed: routes' flows and rows."""
         closure = parse_closure(closure) if isinstance(closure, str) else closure
+        ids = known_ids(self.inputs)[closure.kind]
+        if closure.ident not in ids:
+            hint = suggest(closure.ident, sorted(str(i) for i in ids))
+            raise ValueError(f"unknown {closure.kind} {closure.ident!r}{hint}")
         local = closed_flows(self.inputs, closure)
         flow = self.lp.columns["flow"]
         if len(local):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
@@ -189,10 +190,25 @@ def custom_rows(m: pyo.ConcreteModel, lp: LinearProgram | None) -> Iterator:
         yield con
 
 
-def solve_model(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveResult:
-    """Solve a Pyomo model as it stands (the general path, see the module docstring)."""
-    options = options or SolveOptions()
-    start = time.perf_counter()
+@dataclass
+class StandardForm:
+    """A Pyomo model compiled to arrays, as a minimisation (`sign` -1 for a maximisation)."""
+
+    cost: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    matrix: sp.csc_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    offset: float
+    sign: float
+    columns: list  # the VarData of each column
+    rows: list  # (ConstraintData, sense) of each row
+
+
+def standard_form(m: pyo.ConcreteModel) -> StandardForm:
+    """The model as it stands through Pyomo's own standard-form compiler."""
     with PauseGC():
         repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
     objectives = repn.objectives
@@ -201,18 +217,41 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> So
     sign = 1.0 if objectives[0].sense == pyo.minimize else -1.0
     columns = repn.columns
     n = len(columns)
-    cost = sign * np.asarray(repn.c.toarray()).ravel() if n else np.zeros(0)
-    offset = sign * float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
-    lower = np.array([-INF if v.lb is None else v.lb for v in columns], dtype=float)
-    upper = np.array([INF if v.ub is None else v.ub for v in columns], dtype=float)
-    integer = np.array([v.is_integer() or v.is_binary() for v in columns], dtype=bool)
     rhs = np.asarray(repn.rhs, dtype=float)
     sense = np.array([r[1] for r in repn.rows], dtype=int)
     # mixed form: sense 0 is ==, 1 is <=, -1 is >= (see pyomo.repn.plugins.standard_form)
-    row_lower = np.where(sense == 0, rhs, np.where(sense < 0, rhs, -INF))
-    row_upper = np.where(sense == 0, rhs, np.where(sense > 0, rhs, INF))
+    return StandardForm(
+        cost=sign * np.asarray(repn.c.toarray()).ravel() if n else np.zeros(0),
+        lower=np.array([-INF if v.lb is None else v.lb for v in columns], dtype=float),
+        upper=np.array([INF if v.ub is None else v.ub for v in columns], dtype=float),
+        integer=np.array([v.is_integer() or v.is_binary() for v in columns], dtype=bool),
+        matrix=repn.A.tocsc(),
+        row_lower=np.where(sense == 0, rhs, np.where(sense < 0, rhs, -INF)),
+        row_upper=np.where(sense == 0, rhs, np.where(sense > 0, rhs, INF)),
+        offset=sign * float(repn.c_offset[0]) if len(repn.c_offset) else 0.0,
+        sign=sign,
+        columns=list(columns),
+        rows=list(repn.rows),
+    )
+
+
+def solve_model(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveResult:
+    """Solve a Pyomo model as it stands (the general path, see the module docstring)."""
+    options = options or SolveOptions()
+    start = time.perf_counter()
+    form = standard_form(m)
+    sign, columns = form.sign, form.columns
     model = HighsModel(
-        highs_lp(cost, lower, upper, integer, repn.A.tocsc(), row_lower, row_upper, offset)
+        highs_lp(
+            form.cost,
+            form.lower,
+            form.upper,
+            form.integer,
+            form.matrix,
+            form.row_lower,
+            form.row_upper,
+            form.offset,
+        )
     )
     model.handoff_seconds = time.perf_counter() - start
     result = model.run(options)
@@ -230,6 +269,6 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> So
             m.dual = suffix = pyo.Suffix(direction=pyo.Suffix.IMPORT)
         suffix.clear()
         if duals is not None:
-            for (con, _), y in zip(repn.rows, (sign * duals).tolist(), strict=True):
+            for (con, _), y in zip(form.rows, (sign * duals).tolist(), strict=True):
                 suffix[con] = suffix.get(con, 0.0) + y
     return result

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-SCHEMA_VERSION = "1.2"  # the workbook and JSON contract (docs/workbook.md)
+from .schema import SCHEMA_VERSION  # the workbook and JSON contract (docs/workbook.md)
 
 
 def plain(value: object) -> object:

@@ -224,12 +224,14 @@ def contracts_sheet(
         shortfall[rows] = x[short.start : short.stop]
         penalty[rows] = lp.cost_vector(["shortfall_cost"])[short.start : short.stop]
     used = flows[flows["x"] > FLOW_EPS].groupby("contract_row")["route"].agg(", ".join)
+    # the volume in force: as read, or as a Plan set it
+    volume = lp.rows["delivery"].upper if "delivery" in lp.rows else demand["volume"]
     return pd.DataFrame(
         {
             "contract": demand["contract"],
             "period": demand["period"],
             "commodity": demand["commodity"],
-            "volume": demand["volume"],
+            "volume": volume,
             "delivered": delivered,
             "shortfall": shortfall,
             "shortfall_cost": shortfall * penalty,
@@ -313,13 +315,14 @@ def rules_sheet(
     through = np.where(share, table.through(wx), table.through(cx))
     scope_totals = table.scope_sums(wx)
     total = scope_totals[rows["scope"].to_numpy(dtype=np.int64)]
-    limit = rows["limit"].to_numpy(dtype=float)
+    limit = rule_limits(lp, rows)
     ratio = np.divide(through, total, out=np.full(len(rows), np.nan), where=total > 0)
     rhs = np.where(share, limit * total, limit)
     violation = np.zeros(len(rows))
     soft = np.flatnonzero(rows["penalty"].notna().to_numpy())
     violation[soft] = _block_values(lp, x, "rule_violation")
     out = rows[["rule", *SCOPE_COLUMNS, "value", "bound", "limit"]].copy()
+    out["limit"] = limit
     out["through"] = through
     out["total"] = total
     out["share"] = ratio
@@ -329,10 +332,36 @@ def rules_sheet(
     return out[[c.name for c in RESULT_SHEETS["Rules"]]].reset_index(drop=True)
 
 
+def rule_limits(lp: LinearProgram, rows: pd.DataFrame) -> np.ndarray:
+    """Each rule row's limit in the program as it stands (a Plan may have changed a cap or
+    lifted a row): a share row's cap is minus its scope total's coefficient, a volume row's
+    limit its bound; NaN for a row lifted altogether."""
+    limit = rows["limit"].to_numpy(dtype=float).copy()
+    block = lp.rows.get("limit_rule")
+    totals = lp.columns.get("scope_total")
+    if block is None:
+        return limit
+    share = np.isin(rows["bound"].to_numpy(dtype=object), SHARE_BOUNDS)
+    if totals is not None and len(totals):
+        on_total = (block.col >= totals.start) & (block.col < totals.stop)
+        r = block.row[on_total]
+        keep = share[r]
+        limit[r[keep]] = -block.val[on_total][keep]
+    upper = np.array([str(b).startswith("max") for b in rows["bound"]], dtype=bool)
+    bound = np.where(upper, block.upper, block.lower)
+    limit = np.where(share, limit, bound)
+    return np.where(np.isinf(bound), np.nan, limit)
+
+
 def capacity_in_effect(lp: LinearProgram, x: np.ndarray, inputs: Inputs) -> np.ndarray:
-    """Capacity of each capacity row: base (or replaced) plus the expansions built."""
+    """Capacity of each capacity row: base (or replaced, or as a Plan set it; inf when
+    lifted) plus the expansions built."""
     cap = inputs.capacity
-    capacity = cap["capacity"].to_numpy(dtype=float).copy()
+    block = lp.rows.get("capacity_limit")
+    if block is not None and len(block) == len(cap):
+        capacity = block.upper.astype(float).copy()
+    else:
+        capacity = cap["capacity"].to_numpy(dtype=float).copy()
     build = _block_values(lp, x, "build")
     if len(build):
         hits = expansions_in_effect(inputs, cap)
@@ -361,7 +390,7 @@ def capacity_sheet(
             "id": cap["id"],
             "period": cap["period"],
             "used": used,
-            "capacity": capacity,
+            "capacity": np.where(np.isinf(capacity), np.nan, capacity),  # lifted: none
             "utilization": util,
             "binding": np.where(used >= capacity - 1e-6 * np.maximum(1.0, capacity), "yes", "no"),
             "marginal_value": capacity_values(lp, row_dual),

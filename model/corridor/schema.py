@@ -25,6 +25,8 @@ Column kinds
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass
 
 MODES = ("rail", "road", "sea", "ferry", "pipeline", "river", "air")
@@ -1278,3 +1280,15 @@ def schema() -> dict[str, object]:
             "target_types": list(TARGET_TYPES),
         },
     }
+
+
+class _CallableModule(types.ModuleType):
+    """`corridor.schema` is this module (`from corridor.schema import INPUT_SHEETS` keeps
+    working) and calling it is calling `schema()`: the package exports the name ``schema``
+    and a submodule of the same name would otherwise shadow the function once imported."""
+
+    def __call__(self) -> dict[str, object]:
+        return schema()
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -201,19 +201,23 @@ def _run_dask(inputs, jobs, footing, options, scheduler, finish) -> None:
 @contextmanager
 def progress(total: int, what: str, show: bool = True) -> Iterator[Callable[[str], None]]:
     """A rich progress bar on stderr with elapsed and remaining time (nothing when stderr is
-    not a terminal or `show` is false); yields a function that advances it by one."""
+    not a terminal, `show` is false, or rich, the `progress` extra, is not installed); yields
+    a function that advances it by one."""
+    try:  # optional (the `progress` extra): only the command line shows progress
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+    except ImportError:
+        show = False
     if not show or total <= 0:
         yield lambda label: None
         return
-    from rich.console import Console  # optional: only the command line shows progress
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
     console = Console(stderr=True)
     bar = Progress(

@@ -2,10 +2,10 @@
 
 A command is its arguments and a `compute(inputs, args, options) -> Report`; the shell does
 the rest the same way for all of them: the output path checked before anything runs (never
-over an input, `.xlsx` only), the workbook read and its warnings shown, the solver options
-from the command line over the workbook's Settings, the report's notes added to Log, the
-results written whole (or printed as JSON with ``--json``; ``--no-write`` skips the file),
-the console lines printed, the exit code returned.
+over an input, `.xlsx` only), the workbook (or its tables as JSON) read and its warnings
+shown, the solver options from the command line over the workbook's Settings, the report's
+notes added to Log, the results written whole (or printed as JSON with ``--json``;
+``--no-write`` skips the file), the console lines printed, the exit code returned.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ..data import Inputs
 from ..errors import quantity
 from ..highs import SolveOptions
 from ..io.write import check_output, write_results
-from ..load import read_workbook
+from ..load import read_inputs
 from ..plan import options_for
 from ..report import Results
 
@@ -76,7 +76,9 @@ def _highs_option(text: str) -> tuple[str, object]:
 
 def add_arguments(p: argparse.ArgumentParser, command: Command) -> None:
     """The input, the output and the solver options every solving command shares."""
-    p.add_argument("input", type=Path, help="input workbook (.xlsx or .xlsm)")
+    p.add_argument(
+        "input", type=Path, help="input workbook (.xlsx, .xlsm) or its tables as JSON (.json)"
+    )
     p.add_argument(
         "-o",
         "--output",
@@ -109,7 +111,7 @@ def run_command(command: Command, args: argparse.Namespace) -> int:
     output = None if args.no_write else (args.output or default_output(args.input, command.suffix))
     if output is not None:
         check_output(output, [args.input])
-    inputs = read_workbook(args.input)
+    inputs = read_inputs(args.input)
     for warning in inputs.warnings:
         log.warning("%s", warning)
     options = options_for(
