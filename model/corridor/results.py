@@ -578,11 +578,8 @@ def stocks_sheet(
         net[level.locate(draw.keys) - level.start] = x[draw.start : draw.stop]
     net[np.abs(net) < FLOW_EPS] = 0.0
     floor = stocks["min_level"].fillna(0.0).to_numpy(dtype=float)[s]
-    below = np.zeros(n)
-    block = lp.columns.get("stock_below")
-    if block is not None and len(block):
-        below[level.locate(block.keys) - level.start] = x[block.start : block.stop]
-    below[np.abs(below) < FLOW_EPS] = 0.0
+    below = np.maximum(floor - closing, 0.0)  # what the plan lacks (a hard floor: 0)
+    below[below < FLOW_EPS] = 0.0
     return pd.DataFrame(
         {
             "node": keys["node"].to_numpy(),

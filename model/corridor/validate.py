@@ -895,9 +895,8 @@ def check_offer_routes(
     if served.empty:
         return
     cand = eligible_routes(served, routes, allowed)
-    cand = cand.join(
-        served[["pos", "destination", "offer_days", "demand_days"]], on="pos", rsuffix="_offer"
-    )
+    extra = served[["pos", "destination", "offer_days", "demand_days"]]
+    cand = cand.join(extra.rename(columns={"pos": "pos_offer"}), on="pos")
     for pos, group in served.groupby("pos", sort=True):
         rec = firsts.iloc[pos]
         offer, row = rec["offer"], rec["_row"]

@@ -8,8 +8,10 @@ stock_level[n,k,t]   in [0, max_level], the closing level of period t
 stock_draw[n,k,t]    free, what the stock gives to the need (n, k, t) net of what it takes
                      in (negative: cargo added); only in periods with a need there, so in a
                      period without a Demand row the stock is carried unchanged
-stock_below[n,k,t]   in [0, min_level], the amount below the floor; soft floors only
-                     (a ``penalty`` is set) with min_level > 0
+stock_below[n,k,t]   >= 0, the amount below the floor; soft floors only (a ``penalty`` is
+                     set) with min_level > 0. No upper bound: at a positive penalty it is
+                     never above min_level - level, and without one, one more unit of floor
+                     costs exactly the penalty (its marginal cost, marginal.floor_values)
 Rows
 ----
 stock_balance[n,k,t]:  level[t] - level[t-1] + draw[t] = 0      (level[-1] = initial: the
@@ -104,7 +106,6 @@ def define(lp: LinearProgram, inputs) -> None:
         below = lp.add_columns(
             "stock_below",
             sp.iloc[soft][KEYS],
-            upper=floor[soft],
             set_name="SOFT_FLOORS",
             doc="amount below the reserve floor",
         )
