@@ -144,7 +144,7 @@ def extract(
         if abs(extras.other_cost) > 1e-6 * max(1.0, abs(result.objective or 0.0)):
             summary["other_cost"] = float(extras.other_cost)
         per_commodity_units = _volumes(summary, res.sheets, flows, inputs)
-        res.dashboard = dashboard(res, inputs)
+        res.dashboard = dashboard(res, inputs, flows)
     res.sheets["Log"] = log_sheet(inputs, options, extras)
     _move_meta_last(summary)
     res.units = summary_units(summary, res.currency, per_commodity_units)
@@ -637,8 +637,11 @@ def exposure_matrix(exposure: pd.DataFrame, rules: pd.DataFrame, inputs: Inputs)
     return out[[*SCOPE_KEYS, "cap", *countries]].reset_index(drop=True)
 
 
-def dashboard(res: Results, inputs: Inputs) -> Dashboard:
-    """The one-page headline of a plan (spec section 8)."""
+def dashboard(res: Results, inputs: Inputs, flows: pd.DataFrame) -> Dashboard:
+    """The one-page headline of a plan (spec section 8). `flows`: inputs.flows with the
+    plan's volumes in column x. A commodity's delivered share is the share of what was due
+    (contracted volume and Demand volume) that was not lost (contract shortfall, unmet
+    demand); without a Demand sheet that is delivered / contracted."""
     s = res.summary
     gap = s.get("gap")
     head = [
@@ -653,23 +656,24 @@ def dashboard(res: Results, inputs: Inputs) -> Dashboard:
         if s.get(c)
     ]
     headline = pd.DataFrame(head)
-    contracts = res.sheets["Contracts"]
-    per = contracts.groupby("commodity", sort=False)[["volume", "delivered"]].sum()
+    per = per_commodity(res.sheets, flows, inputs)
     units = inputs.commodities["unit"]
+    # what was due: contracted volume and Demand volume; what was lost: shortfall and unmet
+    due = (per["volume"] + per["demand"]).to_numpy()
+    lost = (per["shortfall"] + per["unmet"]).to_numpy()
+    columns = ["commodity", "unit", "contracted", "delivered", "delivered_share"]
     delivery = pd.DataFrame(
         {
             "commodity": per.index,
             "unit": [units.get(k) or "" for k in per.index],
             "contracted": per["volume"].to_numpy(),
+            "demand": per["demand"].to_numpy(),
             "delivered": per["delivered"].to_numpy(),
-            "delivered_share": np.divide(
-                per["delivered"].to_numpy(),
-                per["volume"].to_numpy(),
-                out=np.zeros(len(per)),
-                where=per["volume"].to_numpy() > 0,
-            ),
+            "delivered_share": np.divide(due - lost, due, out=np.ones(len(per)), where=due > 0),
         }
     )
+    if inputs.needs.empty:
+        delivery = delivery[columns]
     exposure = res.sheets["Exposure"]
     transit = exposure[exposure["measure"] == "transit_country"]
     caps = _row_caps(res.sheets["Rules"], inputs)
@@ -738,6 +742,7 @@ def dashboard(res: Results, inputs: Inputs) -> Dashboard:
                     "commodity": "text",
                     "unit": "text",
                     "contracted": "number",
+                    "demand": "number",
                     "delivered": "number",
                     "delivered_share": "share",
                 },
