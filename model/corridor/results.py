@@ -488,7 +488,9 @@ def purchases_sheet(
         has_taken = pos >= 0
         taken[has_taken] = np.round(x[pos[has_taken]])
     first = ~offers["offer"].duplicated().to_numpy()
-    fixed = np.where(first & has_taken, offers["fixed_cost"].to_numpy(dtype=float) * taken, 0.0)
+    fixed = (
+        np.where(first & has_taken, offers["fixed_cost"].to_numpy(dtype=float) * taken, 0.0) + 0.0
+    )
     reduced, breakeven = offer_values(lp, solution, inputs, volume, taken, has_taken)
     price = offers["price"].to_numpy(dtype=float)
     return pd.DataFrame(
