@@ -741,8 +741,9 @@ CLOSURE_REPORT: tuple[ResultColumn, ...] = (
     ),
     _r(
         "logistics_cost_change",
-        "Every cost but shortfall and violations: re-plan minus base (commodity's flows; "
-        "on ALL, the whole plan)",
+        "Every cost but lost cargo (shortfall, unmet demand) and penalties (rule violations, "
+        "soft floors): re-plan minus base (commodity's flows, purchases included; on ALL, the "
+        "whole plan)",
         "money",
         "money",
     ),
@@ -1005,7 +1006,11 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
             "only, tightest cap, unit slip",
             "text",
         ),
-        _r("kind", "contract, capacity, rule, closure or note", "text"),
+        _r(
+            "kind",
+            "contract, demand, capacity, rule, stock (a reserve floor), closure or note",
+            "text",
+        ),
         _r("target", "What to change", "text"),
         _r("period", "Period", "text"),
         _r("current", "Its value now", "general"),
