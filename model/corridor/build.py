@@ -45,7 +45,7 @@ def build(inputs: Inputs, *, tight_big_m: bool = True, closures: bool = False) -
     place (see features.delivery and features.demand)."""
     lp = LinearProgram()
     for feature in FEATURES:
-        if feature is route_use:
+        if feature in (route_use, offers):
             feature.define(lp, inputs, tight=tight_big_m)
         elif feature in (delivery, demand):
             feature.define(lp, inputs, closures=closures)

@@ -224,33 +224,68 @@ def pushed_flows(inputs: Inputs) -> np.ndarray:
     return out
 
 
-def offer_flow_bound(inputs: Inputs, need_volume: np.ndarray | None = None) -> np.ndarray:
+def flow_room(inputs: Inputs, capacity: np.ndarray | None = None) -> np.ndarray:
+    """The most each flow can carry through the capacities it loads (commodity units; inf
+    where none): the smallest room, with every possible expansion, of its route, legs and
+    nodes in its period. `capacity` gives the capacity rows as they stand (default: as
+    read)."""
+    flows, cap, usage = inputs.flows, inputs.capacity, inputs.usage
+    out = np.full(len(flows), np.inf)
+    if cap.empty or usage.empty:
+        return out
+    hits = expansions_in_effect(inputs, cap)
+    extra = np.bincount(
+        hits["row"].to_numpy(),
+        weights=(hits["added"] * hits["max_units"]).to_numpy(),
+        minlength=len(cap),
+    )
+    base = cap["capacity"].to_numpy(dtype=float) if capacity is None else capacity
+    room = base + extra
+    coef = usage["coef"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore"):
+        per_unit = room[usage["cap_row"].to_numpy()] / coef
+    np.minimum.at(out, usage["flow"].to_numpy(), per_unit)
+    return out
+
+
+def offer_flow_bound(
+    inputs: Inputs, need_volume: np.ndarray | None = None, capacity: np.ndarray | None = None
+) -> np.ndarray:
     """The most each offer flow can carry (commodity units; inf where nothing bounds it) in
-    some optimal plan: the offer's max_volume, and its need's volume plus the room of a
-    stock there, or the offer's min_volume where more (no plan gains by buying more), unless
-    a rule may push the flow beyond demand (`pushed_flows`)."""
+    some optimal plan: the offer's max_volume; the room its capacities leave
+    (`flow_room`); and its need's volume plus the room of a stock there, or the offer's
+    min_volume where more (no plan gains by buying more), unless a rule may push the flow
+    beyond demand (`pushed_flows`)."""
     flows, offers = inputs.flows, inputs.offer_rows
     on = np.flatnonzero(flows["offer_row"].to_numpy() >= 0)
     out = np.full(len(on), np.inf)
     if len(on) == 0:
         return out
-    cap = offers["max_volume"].to_numpy(dtype=float)[flows["offer_row"].to_numpy()[on]]
+    row = flows["offer_row"].to_numpy()[on]
+    cap = offers["max_volume"].to_numpy(dtype=float)[row]
     cap = np.where(np.isnan(cap), np.inf, cap)
     volume = inputs.needs["volume"].to_numpy(dtype=float) if need_volume is None else need_volume
     need = flows["need"].to_numpy()[on]
     reach = volume[need] + need_room(inputs, volume)[need]
-    reach = np.maximum(
-        reach, offers["min_volume"].to_numpy(dtype=float)[flows["offer_row"].to_numpy()[on]]
-    )
+    reach = np.maximum(reach, offers["min_volume"].to_numpy(dtype=float)[row])
     reach = np.where(pushed_flows(inputs)[on], np.inf, reach)
-    return np.minimum(cap, reach)
+    return np.minimum(np.minimum(cap, reach), flow_room(inputs, capacity)[on])
 
 
-def offer_bound(inputs: Inputs, need_volume: np.ndarray | None = None) -> np.ndarray:
+def offer_bound(
+    inputs: Inputs,
+    need_volume: np.ndarray | None = None,
+    capacity: np.ndarray | None = None,
+    *,
+    through_capacity: bool = True,
+) -> np.ndarray:
     """The most each offer row can sell in its period in some optimal plan (the big-M of
-    ``q <= M taken``): its max_volume, and the needs its flows reach with their stocks'
-    room, and at least its min_volume, unless a rule may push one of its flows beyond
-    demand (`pushed_flows`); `loose_bound` where nothing bounds it."""
+    ``q <= M taken``): its max_volume; what its flows' capacities let through (the sum of
+    their `flow_room`); and the needs its flows reach with their stocks' room, or its
+    min_volume where more, unless a rule may push one of its flows beyond demand
+    (`pushed_flows`); `loose_bound` where nothing bounds it. Without `through_capacity` the
+    capacities are left out (a Diagnosis that may stretch capacities needs an M that does
+    not hold them)."""
     flows, offers = inputs.flows, inputs.offer_rows
     out = offers["max_volume"].to_numpy(dtype=float).copy()
     out = np.where(np.isnan(out), np.inf, out)
@@ -267,10 +302,19 @@ def offer_bound(inputs: Inputs, need_volume: np.ndarray | None = None) -> np.nda
         weights=reach_of_need[pairs["need"].to_numpy()],
         minlength=len(offers),
     )
+    reach = np.maximum(reach, offers["min_volume"].to_numpy(dtype=float))
     pushed = np.zeros(len(offers), dtype=bool)
     pushed[rows[pushed_flows(inputs)[on]]] = True
     reach = np.where(pushed, np.inf, reach)
-    out = np.maximum(np.minimum(out, reach), offers["min_volume"].to_numpy(dtype=float))
+    room = flow_room(inputs, capacity)[on]
+    through = np.full(len(offers), np.inf)
+    finite = np.isfinite(room)
+    if len(on) and through_capacity:  # a flow without capacity leaves its row unbounded
+        unbounded = np.zeros(len(offers), dtype=bool)
+        unbounded[rows[~finite]] = True
+        summed = np.bincount(rows[finite], weights=room[finite], minlength=len(offers))
+        through = np.where(unbounded, np.inf, summed)
+    out = np.minimum(np.minimum(out, reach), through)
     return np.where(np.isfinite(out), out, loose_bound(inputs))
 
 
@@ -278,6 +322,7 @@ def flow_volume_bound(
     inputs: Inputs,
     contract_volume: np.ndarray | None = None,
     need_volume: np.ndarray | None = None,
+    capacity: np.ndarray | None = None,
 ) -> np.ndarray:
     """The most each flow can carry (commodity units): its contract's volume in the period;
     for an offer flow `offer_flow_bound`, `loose_bound` where that is unbounded. The volumes
@@ -291,7 +336,7 @@ def flow_volume_bound(
     out[mine] = contract_volume[of[mine]]
     offer = ~mine
     if offer.any():
-        bound = offer_flow_bound(inputs, need_volume)
+        bound = offer_flow_bound(inputs, need_volume, capacity)
         out[offer] = np.where(np.isfinite(bound), bound, loose_bound(inputs))
     return out
 

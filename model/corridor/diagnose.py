@@ -107,7 +107,8 @@ class Elastic:
 
     def __init__(self, inputs: Inputs) -> None:
         self.inputs = inputs
-        lp = build(inputs)
+        # big-Ms that do not hold the capacities the Diagnosis may stretch
+        lp = build(inputs, tight_big_m=False)
         self.lp = lp
         self.slacks: dict[str, Columns] = {}
         self.weights: dict[str, np.ndarray] = {}

@@ -382,7 +382,10 @@ class Plan:
         if block is None or taken is None or len(taken) == 0:
             return
         _, need_volume = self._volumes()
-        big_m = offer_bound(self.inputs, need_volume)
+        capacity = (
+            self.lp.rows["capacity_limit"].upper if "capacity_limit" in self.lp.rows else None
+        )
+        big_m = offer_bound(self.inputs, need_volume, capacity)
         offers = self.inputs.offer_rows
         local = np.arange(len(block))
         rows = pd.MultiIndex.from_frame(offers[["offer", "period"]]).get_indexer(
@@ -402,7 +405,10 @@ class Plan:
         loads = inputs.route_loads
         flows = inputs.flows
         contract_volume, need_volume = self._volumes()
-        volume = flow_volume_bound(inputs, contract_volume, need_volume)
+        capacity = (
+            self.lp.rows["capacity_limit"].upper if "capacity_limit" in self.lp.rows else None
+        )
+        volume = flow_volume_bound(inputs, contract_volume, need_volume, capacity)
         cu = flows["capacity_use"].to_numpy(dtype=float)
         bound = np.bincount(loads.of_flow, weights=cu * volume, minlength=len(loads.keys))
         if "capacity_limit" in self.lp.rows:

@@ -20,9 +20,11 @@ offer_min[o,t]:  q[o,t] - min_volume[o,t] * taken[o] >= 0   (min_volume > 0; in 
                  period of the offer, so an offer that cannot sell its minimum in some
                  period cannot be taken)
 
-M[o,t] = ``data.offer_bound``: max_volume, or where smaller (or max_volume is blank) the
-volume of the needs its flows reach plus their stocks' room; no optimal plan buys more
-(a minimum rule that counts the offer's flows lifts that cap; see ``data.pushed_flows``).
+M[o,t] = ``data.offer_bound``: the smallest of max_volume, what the capacities its flows
+load let through, and the volume of the needs its flows reach plus their stocks' room (at
+least min_volume); no optimal plan buys more. A share or minimum rule that covers the
+offer's flows lifts the demand part (buying beyond need could then pay; see
+``data.pushed_flows``).
 An offer-period row whose offer has no flow in that period gets no offer_max row.
 
 Cost term ``purchase_cost`` = sum price[o,t] * flow[o,r,t] + sum fixed_cost[o] * taken[o].
@@ -39,7 +41,9 @@ from ..lp import LinearProgram, Terms
 KEYS = ["offer", "period"]
 
 
-def define(lp: LinearProgram, inputs) -> None:
+def define(lp: LinearProgram, inputs, tight: bool = True) -> None:
+    """`tight`: M also counts what the offer's capacities let through (data.offer_bound);
+    without it (the Diagnosis, which stretches capacities) only volumes bound M."""
     offers, flows = inputs.offer_rows, inputs.flows
     if offers.empty:
         return
@@ -77,7 +81,7 @@ def define(lp: LinearProgram, inputs) -> None:
         hit = local[row_of] >= 0
         terms.add(local[row_of[hit]], flow.start + on[hit], 1.0)
         linked = capped[has_taken[capped]]
-        big_m = offer_bound(inputs)
+        big_m = offer_bound(inputs, through_capacity=tight)
         terms.add(local[linked], taken_col[linked], -big_m[linked])
         upper = np.where(has_taken[capped], 0.0, max_volume[capped])
         lp.add_rows(
