@@ -135,3 +135,23 @@ def test_frontier_command_on_an_origin_country_rule(tmp_path, capsys):
     caps = [r[header.index("cap")] for r in rows[1:]]
     assert caps == pytest.approx([0.7, 0.6, 0.5])
     assert "tightest" in capsys.readouterr().out
+
+
+def test_scaling_demand_moves_the_big_m_of_a_taken_offer_with_it():
+    """O3 (S3 at A, 55/t, landed 65, fixed cost 100, no max_volume) is bounded for the
+    solver by the need it can reach: 100 t. Base: O1 80 (4,800) + O3 20 (1,300 + 100) =
+    6,200. Demand x 2 (200 t): O1 80 + O3 120 = 4,800 + 7,800 + 100 = 12,700, which needs O3's
+    bound raised with the need (held at 100 t, O2 would have to sell: 12,910); the
+    same as solving the doubled workbook directly. reset() brings 6,200 back."""
+    o3 = {"offer": "O3", "supplier": "S3", "commodity": "U", "origin": "A", "price": 55}
+    sheets = sourcing()
+    sheets["Offers"].append({**o3, "fixed_cost": 100})
+    plan = corridor.Plan(_inputs(sheets))
+    assert plan.solve().result.objective == pytest.approx(6200)
+    plan.set_volume("commodity", "U", factor=2)
+    assert plan.solve().result.objective == pytest.approx(12700)
+    doubled = sourcing(Offers=sheets["Offers"])
+    doubled["Demand"][0]["volume"] = 200
+    assert solve(doubled).results.summary["objective"] == pytest.approx(12700)
+    plan.reset()
+    assert plan.solve().result.objective == pytest.approx(6200)
