@@ -51,8 +51,9 @@ commodity) combinations that have a contract *sourced*: their destination needs 
 volume each period beyond the contracts (a ``Demand`` row per destination, commodity and
 period: the contracts into it plus the extra), and two offers at the pair's origin, listed
 for that destination, can fill it: offer A (cheaper, a ``max_volume`` of 1.2 to 2 times 60 %
-of the extra) and offer B (dearer, no maximum, half of the time a ``min_volume`` of at most
-half of 40 % of the extra and a ``fixed_cost``). Suppliers are drawn from a small pool, so
+of the extra) and offer B (dearer, a ``max_volume`` of 2 to 4 times 40 % of the extra, half
+of the time a ``min_volume`` of at most half of 40 % of the extra, half of the time a
+``fixed_cost``). Suppliers are drawn from a small pool, so
 a supplier often sells several offers. About 30 % of the sourced combinations (at least
 one) hold a stock at the destination (initial level half the first period's extra, a floor
 of a quarter, half of them soft at a penalty), and half of the Demand rows may go unmet at
@@ -559,7 +560,9 @@ def _sourcing(
         # offer A: cheaper, capped at 1.2 to 2 times its part of the plan
         "max_a": np.ceil(first.max(axis=1) * rng.uniform(1.2, 2.0, n) / 100.0) * 100.0,
         "price_a": rng.uniform(0.55, 0.75, n),
-        # offer B: dearer, with a minimum (at most half its part) and a fixed cost
+        # offer B: dearer, capped at 2 to 4 times its part, with a minimum (at most half its
+        # part) and a fixed cost half of the time each
+        "max_b": np.ceil(second.max(axis=1) * rng.uniform(2.0, 4.0, n) / 100.0) * 100.0,
         "min_b": np.where(
             rng.random(n) < 0.5, np.floor(0.5 * second.min(axis=1) / 100.0) * 100.0, 0.0
         ),
@@ -646,7 +649,7 @@ def _sourcing_frames(
             "price": np.round(
                 np.concatenate([src["price_a"], src["price_b"]]) * value[np.r_[k, k]], 2
             ),
-            "max_volume": np.concatenate([src["max_a"], np.full(n, np.nan)]),
+            "max_volume": np.concatenate([src["max_a"], src["max_b"]]),
             "min_volume": np.concatenate([np.zeros(n), src["min_b"]]),
             "fixed_cost": np.concatenate(
                 [
