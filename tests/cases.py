@@ -92,3 +92,60 @@ def write_workbook(sheets: dict[str, list[dict]], path) -> None:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # typed text that merely looks like a formula
     wb.save(path)
+
+
+# The sourcing world (spec section 6): destination C (JP) needs 100 t of uranium U per
+# period; supplier S1 offers O1 at A (KZ), 50/t, at most 80 t, over RA (10/t: landed 60/t);
+# S2 offers O2 at B (UZ), 60/t, at least 30 t if taken, at most 100 t, over RB (12/t, 5 days:
+# landed 72/t). No Contracts sheet: with Demand and Offers it is optional.
+SOURCING: dict[str, list[dict]] = {
+    "Commodities": [{"commodity": "U", "unit": "t"}],
+    "Nodes": [
+        {"node": "A", "country": "KZ"},
+        {"node": "B", "country": "UZ"},
+        {"node": "C", "country": "JP"},
+    ],
+    "Legs": [
+        {"leg": "AC", "from": "A", "to": "C", "mode": "rail", "cost": 10, "days": 3},
+        {"leg": "BC", "from": "B", "to": "C", "mode": "rail", "cost": 12, "days": 5},
+    ],
+    "Routes": [{"route": "RA", "legs": "AC"}, {"route": "RB", "legs": "BC"}],
+    "Demand": [{"destination": "C", "commodity": "U", "volume": 100, "shortfall_penalty": "none"}],
+    "Offers": [
+        {
+            "offer": "O1",
+            "supplier": "S1",
+            "commodity": "U",
+            "origin": "A",
+            "price": 50,
+            "max_volume": 80,
+        },
+        {
+            "offer": "O2",
+            "supplier": "S2",
+            "commodity": "U",
+            "origin": "B",
+            "price": 60,
+            "min_volume": 30,
+            "max_volume": 100,
+        },
+    ],
+}
+
+
+def sourcing(settings: dict | None = None, **changes: list[dict]) -> dict[str, list[dict]]:
+    """The sourcing world with whole sheets replaced or added, and settings."""
+    sheets = copy.deepcopy(SOURCING)
+    sheets.update(copy.deepcopy(changes))
+    if settings:
+        sheets["Settings"] = [{"setting": k, "value": v} for k, v in settings.items()]
+    return sheets
+
+
+def sheet_row(outcome, sheet: str, **where) -> dict:
+    """The one row of a results sheet matching `where` (column=value), as a dict."""
+    frame = outcome.results[sheet]
+    for column, value in where.items():
+        frame = frame[frame[column] == value]
+    assert len(frame) == 1, f"{sheet} {where}: {len(frame)} rows"
+    return frame.iloc[0].to_dict()

@@ -1,8 +1,11 @@
 """Independent feasibility checker for a solved corridor plan.
 
-Reads the input workbook and the results workbook (spec: workbook.md, sections 2-4) and
-re-derives everything from the `Flows` sheet: eligibility, delivery, capacities, Limits
-rules, the default transit cap, route minimums, lots and the objective. It deliberately
+Reads the input workbook and the results workbook (the workbook contract, sections 2-4 and
+6) and re-derives everything from the `Flows` sheet: eligibility (max_days included),
+delivery, purchases (offer minimums, maximums and the taken decision read from `Purchases`),
+the demand balance with stock levels (read from `Stocks`: the level recursion, storage
+capacity, reserve floors), capacities, Limits rules (origin_country and supplier included),
+the default transit cap, route minimums, lots and the objective. It deliberately
 imports nothing from the `corridor` package, so a bug in the model cannot hide in its own
 checker. Input workbooks are assumed to be valid (as written by tools); the parser is small.
 """
@@ -24,7 +27,7 @@ SCOPE_DEFAULTS = {"destination": "*", "commodity": "*", "period": "*", "origin":
 BOUNDS = ("max_share", "min_share", "max_volume", "min_volume")
 COMPONENTS = (
     "transport_cost handling_cost carrying_cost carbon_cost fixed_cost lot_cost expansion_cost "
-    "shortfall_cost violation_cost"
+    "shortfall_cost violation_cost purchase_cost holding_cost stock_penalty_cost unmet_cost"
 ).split()
 
 
@@ -114,6 +117,7 @@ class Route:
     handling: float
     days: float
     co2: float
+    origin_country: str = ""
 
     def values(self, measure: str) -> set[str]:
         return {
@@ -122,12 +126,14 @@ class Route:
             "corridor": {self.corridor},
             "route": {self.id},
             "node": set(self.nodes),
+            "origin_country": {self.origin_country},
         }[measure]
 
 
 @dataclass
 class Var:
-    """One (contract, route, period) flow variable of the model, with its flow."""
+    """One flow variable of the model (a contract's or an offer's, on one route in one
+    period; `contract` holds the offer id for an offer), with its flow."""
 
     contract: str
     route: str
@@ -137,6 +143,12 @@ class Var:
     destination: str
     cu: float  # capacity units
     w: float  # weight by share_basis
+    supplier: str | None = None
+
+    def values(self, plan: Plan, measure: str) -> set[str]:
+        if measure == "supplier":
+            return {self.supplier} if self.supplier is not None else set()
+        return plan.routes[self.route].values(measure)
 
 
 class Plan:
@@ -193,21 +205,43 @@ class Plan:
                 handling=sum(_num(self.nodes[n].get("handling_cost"), 0.0) for n in nodes),
                 days=self._leg_sum(legs, "days"),
                 co2=self._leg_sum(legs, "co2"),
+                origin_country=str(self.nodes[nodes[0]]["country"]).strip(),
             )
         self.by_ends: dict[tuple[str, str], list[str]] = defaultdict(list)
         for rid, route in self.routes.items():
             self.by_ends[route.nodes[0], route.nodes[-1]].append(rid)
         self.contracts: dict[str, Row] = {}
         self.demand: dict[tuple[str, str], tuple[float, float | None]] = {}
-        for r in sheets["contracts"]:
-            cid, raw = _id(r["contract"]), r.get("shortfall_penalty")
+        for r in sheets.get("contracts", []):
+            cid = _id(r["contract"])
             self.contracts.setdefault(cid, r)
-            if raw is None:
-                penalty = self.penalty
-            else:
-                penalty = None if _is(str(raw), "none") else _num(raw)
-            for t in [_id(r["period"])] if r.get("period") is not None else self.periods:
-                self.demand[cid, t] = (_num(r["volume"]), penalty)
+            for t in self._periods_of(r):
+                self.demand[cid, t] = (_num(r["volume"]), self._penalty(r.get("shortfall_penalty")))
+        # sourcing: needs per (destination, commodity, period), offers per (offer, period)
+        self.needs: dict[tuple[str, str, str], tuple[float, float | None, float]] = {}
+        for r in sheets.get("demand", []):
+            key = (_id(r["destination"]), _id(r["commodity"]))
+            days = _num(r.get("max_days"), INF)
+            for t in self._periods_of(r):
+                penalty = self._penalty(r.get("shortfall_penalty"))
+                self.needs[(*key, t)] = (_num(r["volume"]), penalty, days)
+        self.offers: dict[str, Row] = {}
+        self.offer_periods: dict[tuple[str, str], Row] = {}
+        for r in sheets.get("offers", []):
+            oid = _id(r["offer"])
+            self.offers.setdefault(oid, r)
+            for t in self._periods_of(r):
+                self.offer_periods[oid, t] = r
+        self.stocks = {
+            (_id(r["node"]), _id(r["commodity"])): {
+                "initial": _num(r.get("initial"), 0.0),
+                "min": _num(r.get("min_level"), 0.0),
+                "max": _num(r.get("max_level"), INF),
+                "holding": _num(r.get("holding_cost"), 0.0),
+                "penalty": _num(r.get("penalty")),
+            }
+            for r in sheets.get("stocks", [])
+        }
         self.limits = sheets.get("limits", [])
         self.caps: dict[tuple[str, str], dict[str | None, float]] = defaultdict(dict)
         for r in sheets.get("capacities", []):
@@ -224,10 +258,81 @@ class Plan:
             for r in sheets.get("expansions", [])
         }
 
+    def _periods_of(self, r: Row) -> list[str]:
+        return [_id(r["period"])] if r.get("period") is not None else self.periods
+
+    def _penalty(self, raw: Any) -> float | None:
+        """A row's shortfall penalty: blank = the setting, `none` = none."""
+        if raw is None:
+            return self.penalty
+        return None if _is(str(raw), "none") else _num(raw)
+
     def eligible(self, cid: str) -> list[str]:
         _, origin, dest, _ = self.contract(cid)
         joining = self.by_ends.get((origin, dest), [])
         return [rid for rid in joining if self.why_not_eligible(cid, rid) is None]
+
+    def commodity_of(self, ident: str) -> str:
+        """The commodity of a contract or an offer."""
+        row = self.contracts.get(ident) or self.offers[ident]
+        return _id(row["commodity"])
+
+    def supplier_of(self, ident: str) -> str | None:
+        row = self.contracts.get(ident) or self.offers[ident]
+        return _id(row.get("supplier"))
+
+    def not_allowed(self, k: str, route: Route) -> str | None:
+        """None when the route allows the commodity (its list decides alone, else the
+        modes), else the reason."""
+        modes = self.comm[k]["modes"]
+        if route.commodities is not None:
+            return None if k in route.commodities else f"does not allow commodity {k}"
+        if modes is not None:
+            if any(str(self.legs[x].get("mode")).strip().lower() not in modes for x in route.legs):
+                return f"has a leg mode that commodity {k} does not allow"
+        return None
+
+    def offer_targets(self, oid: str, t: str) -> list[str]:
+        """Destinations offer `oid` may serve in period t: listed (else every one with demand
+        for its commodity) and with a need there in t."""
+        r = self.offers[oid]
+        k = _id(r["commodity"])
+        listed = _list(r.get("destinations"))
+        return [
+            d for (d, kk, tt) in self.needs if kk == k and tt == t and (not listed or d in listed)
+        ]
+
+    def offer_why_not(self, oid: str, rid: str, t: str) -> str | None:
+        """None when route `rid` may carry offer `oid` in period t, else the reason."""
+        r = self.offers[oid]
+        k, origin = _id(r["commodity"]), _id(r["origin"])
+        route = self.routes.get(rid)
+        if route is None:
+            return "does not exist"
+        if not route.active:
+            return "is inactive"
+        dest = route.nodes[-1]
+        if route.nodes[0] != origin:
+            return f"starts at {route.nodes[0]}, not at the offer's origin {origin}"
+        if (oid, t) not in self.offer_periods:
+            return f"period {t} is not a period of offer {oid}"
+        if dest not in self.offer_targets(oid, t):
+            return f"ends at {dest}, which the offer may not serve in {t} (no need there)"
+        if (why := self.not_allowed(k, route)) is not None:
+            return why
+        limit = min(_num(r.get("max_days"), INF), self.needs[dest, k, t][2])
+        if route.days > limit + 1e-9:
+            return f"takes {route.days:g} days, more than max_days {limit:g}"
+        return None
+
+    def offer_routes(self, oid: str, t: str) -> list[str]:
+        origin = _id(self.offers[oid]["origin"])
+        return [
+            rid
+            for d in self.offer_targets(oid, t)
+            for rid in self.by_ends.get((origin, d), [])
+            if self.offer_why_not(oid, rid, t) is None
+        ]
 
     def _leg_sum(self, legs: list[str], col: str) -> float:
         return sum(_num(self.legs[x].get(col), 0.0) for x in legs)
@@ -246,15 +351,13 @@ class Plan:
             return "is inactive"
         if (route.nodes[0], route.nodes[-1]) != (origin, dest):
             return f"runs {route.nodes[0]}->{route.nodes[-1]}, not {origin}->{dest}"
-        modes = self.comm[k]["modes"]
-        if route.commodities is not None:
-            if k not in route.commodities:
-                return f"does not allow commodity {k}"
-        elif modes is not None:
-            if any(str(self.legs[x].get("mode")).strip().lower() not in modes for x in route.legs):
-                return f"has a leg mode that commodity {k} does not allow"
+        if (why := self.not_allowed(k, route)) is not None:
+            return why
         if listed and rid not in listed:
             return f"is not in the contract's routes list {listed}"
+        limit = _num(self.contracts[cid].get("max_days"), INF)
+        if route.days > limit + 1e-9:
+            return f"takes {route.days:g} days, more than the contract's max_days {limit:g}"
         return None
 
     def capacity(self, kind: str, ident: str, period: str, units: dict[str, float]) -> float:
@@ -311,38 +414,59 @@ def _excess(bound: str, limit: float, tw: float, tc: float, total: float) -> tup
 
 
 # ----------------------------------------------------------------------------- the checks
-Flows = dict[tuple[str, str, str], float]  # (contract, route, period) -> commodity units
+# (contract or offer, route, period) -> commodity units; offer and contract ids differ
+Flows = dict[tuple[str, str, str], float]
 
 
 def _check_flows(
     plan: Plan, rows: list[Row], comp: dict[str, float], tol: float
 ) -> tuple[Flows, list[str]]:
-    """Check 1: every Flows row is on an eligible route in a contract period; add unit costs."""
+    """Check 1: every Flows row is on a route eligible for its contract (or offer) in one of
+    its periods; add unit costs (and an offer's price to purchase_cost)."""
     flows: Flows = defaultdict(float)
     problems = []
     for row in rows:
-        cid, rid = _id(row.get("contract")), _id(row.get("route"))
+        cid, oid, rid = _id(row.get("contract")), _id(row.get("offer")), _id(row.get("route"))
         t = _id(row.get("period")) or (plan.periods[0] if len(plan.periods) == 1 else None)
         vol = _num(row.get("volume"), 0.0)
-        where = f"Flows contract {cid} route {rid} period {t}"
-        if cid not in plan.contracts or rid not in plan.routes:
-            problems.append(f"{where}: unknown contract or route")
+        ident = oid if oid is not None else cid
+        where = f"Flows {'offer' if oid is not None else 'contract'} {ident} route {rid} period {t}"
+        known = plan.offers if oid is not None else plan.contracts
+        if ident not in known or rid not in plan.routes:
+            problems.append(f"{where}: unknown {'offer' if oid else 'contract'} or route")
             continue
         if vol < -tol:
             problems.append(f"{where}: negative volume {vol}")
-        if (why := plan.why_not_eligible(cid, rid)) is not None:
-            problems.append(f"{where}: route {rid} {why}")
-        if (cid, t) not in plan.demand:
-            problems.append(f"{where}: period {t} is not a period of contract {cid}")
-        k, origin, dest, _ = plan.contract(cid)
+        if oid is not None:
+            if cid is not None:
+                problems.append(f"{where}: an offer's flow names contract {cid}")
+            if (why := plan.offer_why_not(oid, rid, t)) is not None:
+                problems.append(f"{where}: route {rid} {why}")
+                continue
+            r = plan.offers[oid]
+            k, origin = _id(r["commodity"]), _id(r["origin"])
+            dest = plan.routes[rid].nodes[-1]
+            price = _num(plan.offer_periods[oid, t].get("price"), 0.0)
+            comp["purchase_cost"] += price * vol
+            if (got := _num(row.get("price"))) is not None and not _close(got, price, tol):
+                problems.append(f"{where}: price {got} but the offer says {price}")
+        else:
+            if (why := plan.why_not_eligible(cid, rid)) is not None:
+                problems.append(f"{where}: route {rid} {why}")
+            if (cid, t) not in plan.demand:
+                problems.append(f"{where}: period {t} is not a period of contract {cid}")
+            k, origin, dest, _ = plan.contract(cid)
         for col, want in (("commodity", k), ("origin", origin), ("destination", dest)):
             if row.get(col) is not None and _id(row[col]) != want:
-                problems.append(f"{where}: {col} {_id(row[col])} but the contract says {want}")
+                problems.append(f"{where}: {col} {_id(row[col])} but the inputs say {want}")
+        days = _num(row.get("days"))
+        if days is not None and not _close(days, plan.routes[rid].days, tol):
+            problems.append(f"{where}: days {days} but the route takes {plan.routes[rid].days}")
         unit = plan.unit_costs(k, rid)
         reported = _num(row.get("unit_cost"))
         if reported is not None and not _close(reported, sum(unit.values()), tol):
             problems.append(f"{where}: unit_cost {reported} != {sum(unit.values())}")
-        flows[cid, rid, t] += vol
+        flows[ident, rid, t] += vol
         for name, value in unit.items():
             comp[name] += value * vol
     return flows, problems
@@ -355,7 +479,8 @@ def _check_delivery(
     reported = {(_id(r["contract"]), _id(r["period"])): r for r in rows}
     delivered: dict[tuple[str, str], float] = defaultdict(float)
     for (cid, _, t), vol in flows.items():
-        delivered[cid, t] += vol
+        if cid in plan.contracts:
+            delivered[cid, t] += vol
     problems = []
     for (cid, t), (volume, penalty) in plan.demand.items():
         got = delivered.get((cid, t), 0.0)
@@ -371,13 +496,111 @@ def _check_delivery(
     return problems
 
 
+def _check_purchases(
+    plan: Plan, flows: Flows, rows: list[Row], comp: dict[str, float], tol: float
+) -> list[str]:
+    """Check 3a: what each offer sells in each period (the sum of its flows) is within its
+    max_volume; an offer with a min_volume or fixed_cost is taken or not (the Purchases
+    sheet's `taken`; taken where it sells anything): taken, it sells at least min_volume in
+    every period of the offer and pays its fixed cost once; not taken, it sells nothing."""
+    sold: dict[tuple[str, str], float] = defaultdict(float)
+    for (ident, _, t), vol in flows.items():
+        if ident in plan.offers:
+            sold[ident, t] += vol
+    taken_cell = {_id(r["offer"]): str(r.get("taken") or "").strip().lower() == "yes" for r in rows}
+    problems = []
+    for oid, first in plan.offers.items():
+        periods = [t for (o, t) in plan.offer_periods if o == oid]
+        fixed = _num(first.get("fixed_cost"), 0.0)
+        committed = fixed > 0 or any(
+            _num(plan.offer_periods[oid, t].get("min_volume"), 0.0) > 0 for t in periods
+        )
+        sells = any(sold.get((oid, t), 0.0) > tol for t in periods)
+        taken = taken_cell.get(oid, sells) or sells
+        for t in periods:
+            r = plan.offer_periods[oid, t]
+            got = sold.get((oid, t), 0.0)
+            top, least = _num(r.get("max_volume"), INF), _num(r.get("min_volume"), 0.0)
+            where = f"offer {oid} period {t}"
+            if _exceeds(got, top, tol):
+                problems.append(f"{where}: sells {got:g}, above max_volume {top:g}")
+            if committed and taken and _exceeds(least, got, tol):
+                problems.append(f"{where}: taken but sells {got:g} < min_volume {least:g}")
+        if committed and taken:
+            comp["purchase_cost"] += fixed
+    for (oid, t), got in sold.items():
+        if (oid, t) not in plan.offer_periods and got > tol:
+            problems.append(f"offer {oid} sells {got:g} in {t}, not one of its periods")
+    return problems
+
+
+def _check_needs(
+    plan: Plan, flows: Flows, stock_rows: list[Row], comp: dict[str, float], tol: float
+) -> list[str]:
+    """Check 3b: the demand balance of each Demand row and period: contract deliveries and
+    offer arrivals there, plus what its stock gives (used - arrivals, from the Stocks sheet)
+    must reach the volume, or the rest is unmet (only at a penalty, which it costs); each
+    stock's levels follow opening = the last closing (initial at first), closing = opening +
+    arrivals - used, within 0 and max_level, moving only in periods with a Demand row; a
+    floor below min_level is an error, or costs its penalty; holding is charged on each
+    closing level."""
+    problems = []
+    served: dict[tuple[str, str, str], float] = defaultdict(float)
+    for (ident, rid, t), vol in flows.items():
+        dest = plan.routes[rid].nodes[-1]
+        served[dest, plan.commodity_of(ident), t] += vol
+    reported = {(_id(r["node"]), _id(r["commodity"]), _id(r["period"])): r for r in stock_rows}
+    for (node, k), st in plan.stocks.items():
+        level = st["initial"]
+        for t in plan.periods:
+            where = f"stock of {k} at {node} period {t}"
+            r = reported.get((node, k, t))
+            if r is None:
+                problems.append(f"{where}: not in the Stocks sheet")
+                continue
+            opening, closing = _num(r.get("opening"), 0.0), _num(r.get("closing"), 0.0)
+            added, used = _num(r.get("arrivals"), 0.0), _num(r.get("used"), 0.0)
+            if not _close(opening, level, tol):
+                problems.append(f"{where}: opens at {opening:g}, the last level was {level:g}")
+            if not _close(closing, opening + added - used, tol):
+                problems.append(
+                    f"{where}: closing {closing:g} != {opening:g} + {added:g} - {used:g}"
+                )
+            if min(added, used) < -tol:
+                problems.append(f"{where}: negative arrivals or use")
+            if closing < -tol or _exceeds(closing, st["max"], tol):
+                problems.append(f"{where}: level {closing:g} outside 0..{st['max']:g}")
+            if (node, k, t) not in plan.needs and (abs(added) > tol or abs(used) > tol):
+                problems.append(f"{where}: moves without a Demand row in that period")
+            below = max(0.0, st["min"] - closing)
+            if below > tol * max(1.0, st["min"]):
+                if st["penalty"] is None:
+                    problems.append(f"{where}: level {closing:g} below the floor {st['min']:g}")
+                else:
+                    comp["stock_penalty_cost"] += st["penalty"] * below
+            comp["holding_cost"] += st["holding"] * closing
+            served[node, k, t] += used - added
+            level = closing
+    for (d, k, t), (volume, penalty, _) in plan.needs.items():
+        unmet = max(0.0, volume - served.get((d, k, t), 0.0))
+        if unmet > tol * max(1.0, volume):
+            if penalty is None:
+                problems.append(
+                    f"demand for {k} at {d} period {t}: {unmet:g} of {volume:g} unmet but it "
+                    "must be met"
+                )
+            else:
+                comp["unmet_cost"] += penalty * unmet
+    return problems
+
+
 def _check_capacity(
     plan: Plan, flows: Flows, units: dict[str, float], comp: dict[str, float], tol: float
 ) -> list[str]:
-    """Check 3: node, leg and route loads within capacity (replaced, plus expansions)."""
+    """Check 4: node, leg and route loads within capacity (replaced, plus expansions)."""
     load: dict[tuple[str, str, str], float] = defaultdict(float)
     for (cid, rid, t), vol in flows.items():
-        cu, route = plan.comm[plan.contract(cid)[0]]["use"] * vol, plan.routes[rid]
+        cu, route = plan.comm[plan.commodity_of(cid)]["use"] * vol, plan.routes[rid]
         for kind, ids in (("node", route.nodes), ("leg", route.legs), ("route", [rid])):
             for ident in ids:
                 load[kind, ident, t] += cu
@@ -394,20 +617,36 @@ def _check_capacity(
 
 
 def _variables(plan: Plan, flows: Flows) -> list[Var]:
-    """The model's flow variables (eligible contract x route x period) with their flows."""
+    """The model's flow variables (eligible contract x route x period, and offer x route to a
+    destination it may serve x period) with their flows."""
     keys = {(cid, rid, t) for (cid, t) in plan.demand for rid in plan.eligible(cid)}
+    keys |= {(oid, rid, t) for (oid, t) in plan.offer_periods for rid in plan.offer_routes(oid, t)}
     keys |= {key for key in flows if (key[0], key[2]) in plan.demand}
+    keys |= {key for key in flows if (key[0], key[2]) in plan.offer_periods}
     out = []
-    for cid, rid, t in sorted(keys):
-        k, origin, dest, _ = plan.contract(cid)
-        vol, c = flows.get((cid, rid, t), 0.0), plan.comm[k]
+    for ident, rid, t in sorted(keys):
+        route = plan.routes[rid]
+        k = plan.commodity_of(ident)
+        vol, c = flows.get((ident, rid, t), 0.0), plan.comm[k]
         w = c["value"] * vol if plan.basis == "value" else c["use"] * vol
-        out.append(Var(cid, rid, t, k, origin, dest, c["use"] * vol, w))
+        out.append(
+            Var(
+                ident,
+                rid,
+                t,
+                k,
+                route.nodes[0],
+                route.nodes[-1],
+                c["use"] * vol,
+                w,
+                plan.supplier_of(ident),
+            )
+        )
     return out
 
 
 def _check_rules(plan: Plan, variables: list[Var], comp: dict[str, float], tol: float) -> list[str]:
-    """Check 4: every expanded Limits constraint, then the default transit-country cap."""
+    """Check 5: every expanded Limits constraint, then the default transit-country cap."""
     problems = []
     exempt = []  # (country, scope spec) of transit_country rules with a max_share
     for rule in plan.limits:
@@ -420,10 +659,10 @@ def _check_rules(plan: Plan, variables: list[Var], comp: dict[str, float], tol: 
             if _is(spec["origin"], "all") and _is(spec["contract"], "all"):
                 exempt.append((value, spec))
         for key, members in _scopes(variables, spec).items():
-            present = set().union(*(plan.routes[m.route].values(measure) for m in members))
+            present = set().union(*(m.values(plan, measure) for m in members))
             total = sum(m.w for m in members)
             for val in sorted(present) if value == "*" else [value] if value in present else []:
-                carry = [m for m in members if val in plan.routes[m.route].values(measure)]
+                carry = [m for m in members if val in m.values(plan, measure)]
                 tw, tc = sum(m.w for m in carry), sum(m.cu for m in carry)
                 for bound, limit in bounds.items():
                     lhs, rhs = _excess(bound, limit, tw, tc, total)
@@ -460,11 +699,11 @@ def _check_rules(plan: Plan, variables: list[Var], comp: dict[str, float], tol: 
 def _check_routes(
     plan: Plan, flows: Flows, rows: list[Row], comp: dict[str, float], tol: float
 ) -> tuple[float, list[str]]:
-    """Check 5a: fixed costs and min_volume of used routes, lots. Adds the minimum lot cost
+    """Check 6a: fixed costs and min_volume of used routes, lots. Adds the minimum lot cost
     to comp["lot_cost"]; returns the lot cost at the reported shipment counts."""
     route_cu: dict[tuple[str, str], float] = defaultdict(float)
     for (cid, rid, t), vol in flows.items():
-        route_cu[rid, t] += plan.comm[plan.contract(cid)[0]]["use"] * vol
+        route_cu[rid, t] += plan.comm[plan.commodity_of(cid)]["use"] * vol
     reported = {_id(r["route"]): r for r in rows}
     problems, lot_reported = [], 0.0
     for rid, route in plan.routes.items():
@@ -490,7 +729,7 @@ def _check_routes(
 def _check_objective(
     summary: Row, comp: dict[str, float], lot_reported: float, tol: float
 ) -> list[str]:
-    """Check 5b: Summary's objective and cost components against the recomputed costs."""
+    """Check 6b: Summary's objective and cost components against the recomputed costs."""
     problems: list[str] = []
     lots = [comp["lot_cost"], lot_reported]
     base = sum(v for name, v in comp.items() if name != "lot_cost")
@@ -529,6 +768,8 @@ def check_plan(input_path: str | Path, results_path: str | Path, tol: float = 1e
     comp = dict.fromkeys(COMPONENTS, 0.0)
     flows, problems = _check_flows(plan, [r for k in flow_sheets for r in res[k]], comp, tol)
     problems += _check_delivery(plan, flows, res.get("contracts", []), comp, tol)
+    problems += _check_purchases(plan, flows, res.get("purchases", []), comp, tol)
+    problems += _check_needs(plan, flows, res.get("stocks", []), comp, tol)
     problems += _check_capacity(plan, flows, units, comp, tol)
     problems += _check_rules(plan, _variables(plan, flows), comp, tol)
     lot_reported, route_problems = _check_routes(plan, flows, res.get("routes", []), comp, tol)

@@ -260,3 +260,94 @@ def test_hard_rule_on_each_route(tmp_path: Path) -> None:
         make_input(tmp_path, limits=limits), make_results(tmp_path, {"R1": 70, "R2": 30}, 1935)
     )
     assert len(problems) == 1 and "per_route" in problems[0] and "R1" in problems[0]
+
+
+# --- sourcing: the sourcing world of tests/cases.py (C needs 100 t; O1 at A over RA, landed
+# 60/t, at most 80 t; O2 at B over RB, landed 72/t, at least 30 t if taken)
+
+
+def _sourcing_results(
+    tmp_path: Path,
+    bought: dict[str, float],
+    objective: float,
+    taken: dict[str, str] | None = None,
+    stocks: list[list[Any]] | None = None,
+) -> Path:
+    route = {"O1": ("A", "RA", 10, 50), "O2": ("B", "RB", 12, 60)}
+    sheets: dict[str, list[list[Any]]] = {
+        "Summary": [["item", "value"], ["status", "optimal"], ["objective", objective]],
+        "Flows": [
+            ["contract", "offer", "period", "commodity", "origin", "destination", "route"]
+            + ["volume", "unit_cost", "price"],
+            *(
+                [None, o, "P1", "U", route[o][0], "C", route[o][1], v, route[o][2], route[o][3]]
+                for o, v in bought.items()
+            ),
+        ],
+        "Purchases": [
+            ["offer", "period", "taken"],
+            *([o, "P1", t] for o, t in (taken or {}).items()),
+        ],
+    }
+    if stocks is not None:
+        sheets["Stocks"] = [
+            ["node", "commodity", "period", "opening", "arrivals", "used", "closing"],
+            *stocks,
+        ]
+    return _book(tmp_path / "results.xlsx", sheets)
+
+
+def _sourcing_input(tmp_path: Path, **changes) -> Path:
+    from cases import sourcing, write_workbook
+
+    path = tmp_path / "input.xlsx"
+    write_workbook(sourcing(**changes), path)
+    return path
+
+
+def test_sourcing_plan_and_its_costs(tmp_path: Path) -> None:
+    """O1 70 x 60 + O2 30 x 72 = 6,360 passes; reporting 6,000 does not."""
+    inp = _sourcing_input(tmp_path)
+    good = _sourcing_results(tmp_path, {"O1": 70, "O2": 30}, 6360, {"O2": "yes"})
+    assert check_plan(inp, good) == []
+    bad = _sourcing_results(tmp_path, {"O1": 70, "O2": 30}, 6000, {"O2": "yes"})
+    [problem] = check_plan(inp, bad)
+    assert problem.startswith("objective 6000 != recomputed 6360")
+
+
+def test_offer_above_its_maximum_below_its_minimum_and_demand_not_met(tmp_path: Path) -> None:
+    """O1 90 > max 80 and O2 10 < min 30 (taken, as it sells); then O1 alone with 70 t
+    leaves 30 t of a need that must be met."""
+    inp = _sourcing_input(tmp_path)
+    problems = check_plan(inp, _sourcing_results(tmp_path, {"O1": 90, "O2": 10}, 6120))
+    assert problems == [
+        "offer O1 period P1: sells 90, above max_volume 80",
+        "offer O2 period P1: taken but sells 10 < min_volume 30",
+    ]
+    problems = check_plan(inp, _sourcing_results(tmp_path, {"O1": 70}, 4200))
+    assert problems == ["demand for U at C period P1: 30 of 100 unmet but it must be met"]
+
+
+def test_offer_flow_on_a_route_that_does_not_start_at_its_origin(tmp_path: Path) -> None:
+    inp = _sourcing_input(tmp_path)
+    path = _sourcing_results(tmp_path, {"O1": 70, "O2": 30}, 6360, {"O2": "yes"})
+    wb = openpyxl.load_workbook(path)
+    wb["Flows"]["G2"] = "RB"  # O1 (at A) on RB, which starts at B
+    wb.save(path)
+    problems = check_plan(inp, path)
+    assert problems[0] == (
+        "Flows offer O1 route RB period P1: route RB starts at B, not at the offer's origin A"
+    )
+
+
+def test_stock_levels_must_follow_from_arrivals_and_use(tmp_path: Path) -> None:
+    """A stock of 50 t at C: drawing 30 leaves 20, not 25; and a level above the floor of
+    40 only where the floor is hard."""
+    stocks = [{"node": "C", "commodity": "U", "initial": 50, "min_level": 40}]
+    inp = _sourcing_input(tmp_path, Stocks=stocks)
+    row = ["C", "U", "P1", 50, 0, 30, 25]
+    problems = check_plan(inp, _sourcing_results(tmp_path, {"O1": 70}, 4200, stocks=[row]))
+    assert problems == [
+        "stock of U at C period P1: closing 25 != 50 + 0 - 30",
+        "stock of U at C period P1: level 25 below the floor 40",
+    ]

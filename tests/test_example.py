@@ -1,4 +1,5 @@
-"""The bundled example (corridor.example, inputs/caspian_corridor.xlsx) tells its story.
+"""The bundled examples (corridor.example: inputs/caspian_corridor.xlsx and its sourcing
+variant inputs/caspian_sourcing.xlsx) tell their stories.
 
 - the committed workbook reads cleanly and is what `write_example` writes today;
 - with the default 50 % transit cap the plan is optimal, uses the TITR and keeps every
@@ -22,9 +23,14 @@ from corridor.example import (
     ILLUSTRATIVE,
     INPUT_SHEETS,
     NO_CAP_COST_MUSD,
+    SOURCING_COST_MUSD,
+    SOURCING_SHEETS,
     example_frames,
     main,
+    numeric_cells,
+    sourcing_frames,
     write_example,
+    write_sourcing_example,
 )
 
 from check import check_plan
@@ -218,5 +224,95 @@ def test_every_number_is_cited_or_illustrative():
         ("Contracts", "U-KHARASAN.volume"),
         ("Contracts", "GA-ALKAZ@2027.volume"),
         ("Contracts", "REO-SARECO.volume"),
+    ]:
+        assert rows[(sheet, item)]["source"] != ILLUSTRATIVE, item
+
+
+# ----------------------------------------------------------------------------- sourcing
+
+SOURCING = COMMITTED.parent / "caspian_sourcing.xlsx"
+
+
+@pytest.fixture(scope="module")
+def sourcing_capped(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sourcing") / "results.xlsx"
+    return corridor.run(SOURCING, out)
+
+
+def _bought(outcome) -> dict[str, float]:
+    purchases = outcome.results.sheets["Purchases"]
+    return purchases.groupby("offer", sort=False)["volume"].sum().to_dict()
+
+
+def test_sourcing_workbook_is_what_write_example_writes_and_reads_cleanly(tmp_path):
+    fresh = write_sourcing_example(tmp_path / "fresh.xlsx")
+    assert _values(fresh) == _values(SOURCING), "run `make example` and commit the workbooks"
+    inputs = corridor.read_workbook(SOURCING)
+    assert inputs.warnings == []
+    assert openpyxl.load_workbook(SOURCING).sheetnames == ["About", *SOURCING_SHEETS, "Sources"]
+    assert main([str(tmp_path / "a.xlsx"), str(tmp_path / "b.xlsx")]) == 0
+    assert (tmp_path / "b.xlsx").exists()
+
+
+def test_what_the_origin_cap_costs_and_which_suppliers_are_taken(sourcing_capped):
+    """The figures of the README's sourcing section. Without uranium_origin_cap: Navoiyuran
+    1,000 and Kazatomprom 2,000 tU a year (Kazakhstan two thirds), Cameco not taken. With
+    it (at most 60 % from one country): Cameco's term contract is taken and sells its
+    minimum of 500 tU a year, so Kazakhstan falls to 1,500 (half), not just to 1,800."""
+    assert sourcing_capped.results.summary["status"] == "optimal"
+    free = corridor.run(corridor.from_frames(sourcing_frames(origin_cap=None)))
+    assert free.results.summary["status"] == "optimal"
+    with_cap = sourcing_capped.results.summary["objective"] / 1e6
+    without = free.results.summary["objective"] / 1e6
+    assert round(with_cap, 1) == SOURCING_COST_MUSD["with_cap"]
+    assert round(without, 1) == SOURCING_COST_MUSD["without_cap"]
+    capped_u = {k: v for k, v in _bought(sourcing_capped).items() if k.startswith("U-")}
+    free_u = {k: v for k, v in _bought(free).items() if k.startswith("U-")}
+    assert capped_u == pytest.approx(
+        {"U-KAZATOMPROM": 3000, "U-NAVOIYURAN": 2000, "U-CAMECO": 1000}
+    )
+    assert free_u == pytest.approx({"U-KAZATOMPROM": 4000, "U-NAVOIYURAN": 2000, "U-CAMECO": 0})
+    cameco = free.results.sheets["Purchases"].set_index(["offer", "period"]).loc["U-CAMECO"]
+    assert (cameco["taken"] == "no").all()
+    # the README: taken below about US$185,600/tU, a reduced cost of about US$12,400/tU
+    assert cameco["reduced_cost"].round(-2).tolist() == [12_400, 12_400]
+    assert cameco["breakeven_price"].round(-2).tolist() == [185_600, 185_600]
+    # rare earths from two sources, gallium from two, and the stock drawn to its floor
+    bought = _bought(sourcing_capped)
+    assert (bought["REO-SARECO"], bought["REO-LYNAS"]) == pytest.approx((3000, 929))
+    assert (bought["GA-ALKAZ"], bought["GA-CN"]) == pytest.approx((22.5, 7.5))
+    stocks = sourcing_capped.results.sheets["Stocks"].set_index("period")
+    assert stocks.loc["2026", "used"] == pytest.approx(71)
+    assert (stocks["closing"] == stocks["min_level"]).all()  # drawn to the floor of 329 t
+
+
+def test_the_sourcing_plan_passes_the_independent_checker(sourcing_capped):
+    assert check_plan(SOURCING, sourcing_capped.path) == []
+
+
+def test_every_sourcing_number_is_cited_or_illustrative():
+    tables = _tables(SOURCING)
+    rows = {(s["sheet"], s["item"]): s for s in tables["Sources"]}
+    assert len(rows) == len(tables["Sources"]), "duplicate Sources items"
+    known = set(CITATIONS.values())
+    assert all(s["source"] == ILLUSTRATIVE or s["source"] in known for s in rows.values())
+    covered, missing = set(), []
+    for sheet, item, value in numeric_cells(sourcing_frames(), SOURCING_SHEETS):
+        column = item.rsplit(".", 1)[-1]
+        exact, wildcard = rows.get((sheet, item)), rows.get((sheet, f"*.{column}"))
+        if exact is not None:
+            assert exact["value"] == pytest.approx(value), (sheet, item)
+            covered.add((sheet, item))
+        elif wildcard is not None and wildcard["source"] == ILLUSTRATIVE:
+            covered.add((sheet, f"*.{column}"))
+        else:
+            missing.append(f"{sheet} {item} = {value}")
+    assert missing == [], "numbers without a Sources row"
+    assert set(rows) == covered, "Sources rows that cover no cell"
+    for sheet, item in [
+        ("Offers", "U-KAZATOMPROM.max_volume"),
+        ("Offers", "REO-SARECO.max_volume"),
+        ("Offers", "GA-ALKAZ@2027.max_volume"),
+        ("Limits", "titr_uranium_quota.max_volume"),
     ]:
         assert rows[(sheet, item)]["source"] != ILLUSTRATIVE, item

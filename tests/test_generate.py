@@ -9,8 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import corridor
 from corridor.generate import SHEETS, SIZES, flow_variable_count, generate_frames, write_workbook
+from corridor.generate import main as generate_main
 from corridor.schema import INPUT_SHEETS
+
+from check import check_plan
 
 _BASELINE = Path(__file__).resolve().parents[1] / "benchmarks" / "baseline.py"
 
@@ -184,3 +188,30 @@ def test_command_line(tmp_path, capsys):
     assert "48 flow variables" in capsys.readouterr().out
     assert pd.read_excel(out, sheet_name="Routes", engine="openpyxl").shape[0] == 12
     assert main([str(tmp_path / "gen.csv")]) == 2
+
+
+def test_sourcing_instances_are_feasible_deterministic_and_checked(tmp_path, capsys):
+    """--offers: Demand beyond the contracts, two offers per sourced combination (both capped,
+    the dearer one with a minimum and a fixed cost half of the time each), stocks; the same
+    seed gives the same frames, the plan is optimal and passes the independent checker, and
+    the flow count includes the offers' flows."""
+    frames = generate_frames(routes=36, commodities=2, periods=3, seed=4, offers=True)
+    again = generate_frames(routes=36, commodities=2, periods=3, seed=4, offers=True)
+    for name in ("Demand", "Offers", "Stocks"):
+        pd.testing.assert_frame_equal(frames[name], again[name])
+        assert set(frames[name].columns) <= set(INPUT_SHEETS[name].column_names)
+    offers = frames["Offers"]
+    assert offers["max_volume"].notna().all()
+    assert (offers["min_volume"] > 0).any() and (offers["fixed_cost"] > 0).any()
+    assert len(frames["Stocks"]) > 0
+    plain = generate_frames(routes=36, commodities=2, periods=3, seed=4)
+    pd.testing.assert_frame_equal(plain["Contracts"], frames["Contracts"])
+    src, out = tmp_path / "gen.xlsx", tmp_path / "out.xlsx"
+    write_workbook(frames, src)
+    outcome = corridor.run(src, out)
+    assert outcome.result.status == "optimal"
+    assert check_plan(src, out) == []
+    assert flow_variable_count(frames) == len(outcome.inputs.flows)
+    assert outcome.results.summary["purchase_cost"] > 0
+    assert generate_main([str(tmp_path / "cli.xlsx"), "--routes", "24", "--offers"]) == 0
+    assert "offers" in capsys.readouterr().out

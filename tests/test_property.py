@@ -2,8 +2,10 @@
 
 Hypothesis draws networks (origins, hubs in random countries, destinations), routes of two
 or three legs, commodities, contracts, capacities, caps, rules, penalties and the integer
-features; every plan corridor calls optimal must satisfy tests/check.py, which re-derives
-capacities, deliveries, limits and the objective from the workbook without the model.
+features, and half the time the sourcing sheets (Demand, Offers with minimums and fixed
+costs, Stocks with floors, max_days, suppliers); every plan corridor calls optimal must
+satisfy tests/check.py, which re-derives capacities, deliveries, purchases, the demand
+balance and stock levels, limits and the objective from the workbook without the model.
 """
 
 import os
@@ -123,6 +125,8 @@ def workbooks(draw):
                 "volume": draw(st.integers(5, 120)),
                 "period": draw(st.sampled_from([None, periods[-1]])),
                 "shortfall_penalty": draw(st.sampled_from([None, None, 500, "none"])),
+                "supplier": draw(st.sampled_from([None, "S1", "S2"])),
+                "max_days": draw(st.sampled_from([None, None, None, 40])),
             }
         )
     settings_rows = {
@@ -147,7 +151,17 @@ def workbooks(draw):
             {
                 "rule": "r1",
                 "measure": draw(
-                    st.sampled_from(["transit_country", "chokepoint", "corridor", "node", "route"])
+                    st.sampled_from(
+                        [
+                            "transit_country",
+                            "chokepoint",
+                            "corridor",
+                            "node",
+                            "route",
+                            "origin_country",
+                            "supplier",
+                        ]
+                    )
                 ),
                 "value": "*",
                 "commodity": draw(st.sampled_from(["*", "ALL"])),
@@ -156,6 +170,8 @@ def workbooks(draw):
                 "penalty": draw(st.sampled_from([None, 5])),
             }
         ]
+    if draw(st.booleans()):
+        sheets.update(draw(sourcing_sheets(periods)))
     if draw(st.booleans()):
         sheets["Expansions"] = [
             {
@@ -169,6 +185,66 @@ def workbooks(draw):
             }
         ]
     return sheets
+
+
+@st.composite
+def sourcing_sheets(draw, periods: list[str]) -> dict[str, list[dict]]:
+    """Demand at D1/D2, offers at O1/O2 (O1 in KZ, O2 in KZ too: origin_country rules pool
+    them) for commodities in demand, maybe a stock at a destination in demand."""
+    pairs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(["D1", "D2"]), st.sampled_from(["U", "G"])),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    demand = [
+        {
+            "destination": d,
+            "commodity": k,
+            "volume": draw(st.integers(20, 150)),
+            "period": draw(st.sampled_from([None, None, periods[-1]])),
+            "shortfall_penalty": draw(st.sampled_from([None, 300, 300, 300, "none"])),
+            "max_days": draw(st.sampled_from([None, None, None, 25])),
+        }
+        for d, k in pairs
+    ]
+    offers = []
+    for i in range(draw(st.integers(1, 3))):
+        d, k = draw(st.sampled_from(pairs))
+        top = draw(st.sampled_from([None, 20, 60, 200]))
+        least = draw(st.sampled_from([0, 0, 10]))
+        offers.append(
+            {
+                "offer": f"F{i}",
+                "supplier": draw(st.sampled_from(["S1", "S2", "S3"])),
+                "commodity": k,
+                "origin": draw(st.sampled_from(["O1", "O2"])),
+                "period": draw(st.sampled_from([None, None, periods[0]])),
+                "price": draw(st.integers(0, 60)),
+                "max_volume": top,
+                "min_volume": least if top is None or least <= top else 0,
+                "fixed_cost": draw(st.sampled_from([0, 0, 150])),
+                "destinations": draw(st.sampled_from([None, d])),
+                "max_days": draw(st.sampled_from([None, None, None, 30])),
+            }
+        )
+    out = {"Demand": demand, "Offers": offers}
+    if draw(st.booleans()):
+        d, k = draw(st.sampled_from(pairs))
+        out["Stocks"] = [
+            {
+                "node": d,
+                "commodity": k,
+                "initial": draw(st.integers(0, 40)),
+                "min_level": draw(st.sampled_from([0, 10])),
+                "max_level": draw(st.sampled_from([None, 60])),
+                "holding_cost": draw(st.integers(0, 3)),
+                "penalty": draw(st.sampled_from([None, 20])),
+            }
+        ]
+    return out
 
 
 @settings(

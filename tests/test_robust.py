@@ -209,3 +209,116 @@ def test_robust_command_prices_robustness_and_sweeps(tmp_path, capsys):
     )
     sweep = list(wb["Robustness sweep"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in sweep] == pytest.approx([0, 0.25, 0.5, 0.75, 1])
+
+
+# ---- robust plans with sourcing: offers, demand and stocks (spec sections 6 and 7)
+
+
+def stocked_world(stock: dict | None, settings: dict | None = None, probability: float = 0):
+    """D needs 100 t of U (must be met), bought from spot offer O1 at A for 50/t; R_cn
+    (10/t) and R_ge (15/t, fixed cost 500) reach D; only CN is guarded, floor 100 %.
+    `stock`: a Stocks row at D (initial 100, hard floor 100, no holding cost) with these
+    columns on top, or none."""
+    sheets = world(
+        {"robust_min_delivery": 1, **(settings or {})},
+        Offers=[{"offer": "O1", "supplier": "S1", "commodity": "U", "origin": "A", "price": 50}],
+        Demand=[{"destination": "D", "commodity": "U", "volume": 100, "shortfall_penalty": "none"}],
+        Disruptions=[{"closure": "transit_country:CN", "probability": probability}],
+    )
+    del sheets["Contracts"]
+    sheets["Routes"] = [sheets["Routes"][0], sheets["Routes"][2]]
+    sheets["Routes"][1]["fixed_cost"] = 500
+    if stock is not None:
+        sheets["Stocks"] = [
+            {"node": "D", "commodity": "U", "initial": 100, "min_level": 100, **stock}
+        ]
+    return sheets
+
+
+def test_without_a_stock_the_closure_needs_a_second_corridor():
+    """No stock: closing CN must still let 100 t reach D, only over R_ge, which the plan
+    must open: 100 x (50 + 10) + 500 = 6,500 (6,000 without robust mode)."""
+    sheets = stocked_world(None)
+    assert solve_workbook(inputs_of(sheets).without_robust()).results.summary[
+        "objective"
+    ] == pytest.approx(6000)
+    results = solve_workbook(inputs_of(sheets)).results
+    assert results.summary["objective"] == pytest.approx(6500)
+    used = results["Routes"].set_index("route")["used"]
+    assert used.to_dict() == {"R_cn": "yes", "R_ge": "yes"}
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_stock_covers_a_closure_instead_of_a_second_corridor(lazy):
+    """A reserve of 100 t at D (hard floor 100): in the closure the recourse draws it down
+    to zero (the floor is what a stock is for), so R_ge stays shut and the robust plan costs
+    what the plain plan costs: 6,000. The Robustness row says so: nothing delivered in the
+    closure, nothing lost, and the stock used is bought back at its replacement cost
+    (default: the highest landed cost of U, 15 + 50 = 65/t): 6,500 against the plan's
+    6,000 of purchases and transport, +500."""
+    inputs = inputs_of(stocked_world({}))
+    out = solve_robust(inputs, SolveOptions(), lazy=lazy)
+    assert out.solution.result.objective == pytest.approx(6000)
+    results = solve_workbook(inputs).results
+    assert results["Routes"].set_index("route")["used"].to_dict() == {
+        "R_cn": "yes",
+        "R_ge": "no",
+    }
+    row = results["Robustness"].set_index("commodity")
+    assert row.at["U", "delivered"] == pytest.approx(0)
+    assert row.at["U", "shortfall"] == pytest.approx(0)
+    assert row.at["U", "logistics_cost_change"] == pytest.approx(500)
+    assert row.at["ALL", "total_cost_change"] == pytest.approx(500)
+    # the reserve floor keeps the stock anyway: guarding CN costs the plan nothing
+    assert row.at["ALL", "binding"] == "no"
+
+
+@pytest.mark.parametrize(
+    ("replacement", "objective", "second_corridor"),
+    [(70, 6100, "no"), (200, 6550, "yes")],
+)
+def test_buying_back_the_reserve_is_weighed_against_the_corridor(
+    replacement, objective, second_corridor
+):
+    """CN closes with probability 0.1. Drawing the reserve costs 0.1 x (100 x replacement -
+    6,000): at 70/t 0.1 x 1,000 = 100 (6,100) against opening R_ge, 500 + 0.1 x (6,500 -
+    6,000) = 550; at 200/t, 0.1 x 14,000 = 1,400 against the same 550 (6,550): the
+    corridor wins."""
+    sheets = stocked_world({"replacement_cost": replacement}, probability=0.1)
+    results = solve_workbook(inputs_of(sheets)).results
+    assert results.summary["objective"] == pytest.approx(objective)
+    assert results["Routes"].set_index("route").at["R_ge", "used"] == second_corridor
+    assert results.summary["expected_recourse_cost"] == pytest.approx(
+        objective - 6000 - (500 if second_corridor == "yes" else 0)
+    )
+
+
+def test_a_committed_offer_the_plan_did_not_take_cannot_rescue_a_closure():
+    """O2 at G (GE) for 55/t sells only if taken (fixed cost 400) and reaches D over a
+    direct GE leg (5/t). O1 over CN (60/t landed) is cheaper, so the plain plan ignores O2.
+    Guarding CN at 100 %: the recourse may buy only from offers the plan took, so the
+    plan takes O2 (400) and still buys from O1: 6,400; without the stock or O2, no plan
+    survives (R_ge is the only other way and costs 500 to open)."""
+    sheets = stocked_world(None)
+    sheets["Legs"].append({"leg": "GD2", "from": "G", "to": "D", "mode": "sea", "cost": 5})
+    sheets["Routes"].append({"route": "R_g", "legs": "GD2"})
+    sheets["Offers"].append(
+        {
+            "offer": "O2",
+            "supplier": "S2",
+            "commodity": "U",
+            "origin": "G",
+            "price": 55,
+            "fixed_cost": 400,
+        }
+    )
+    results = solve_workbook(inputs_of(sheets)).results
+    assert results.summary["objective"] == pytest.approx(6400)
+    taken = results["Purchases"].set_index("offer")["taken"]
+    assert taken["O2"] == "yes"
+    bought = results["Purchases"].groupby("offer")["volume"].sum()
+    assert bought.to_dict() == pytest.approx({"O1": 100, "O2": 0})
+
+
+def test_the_extensive_form_with_sourcing_is_the_same_lp_in_pyomo():
+    assert_same_lp(inputs_of(stocked_world({"replacement_cost": 70}, probability=0.1)))

@@ -92,14 +92,22 @@ def test_offer_max_days_leaving_no_route_warns_at_its_cell():
     ]
 
 
-def test_demand_max_days_leaving_an_offer_no_route_warns_at_the_offer():
-    assert warnings(sourcing({}, {"max_days": 9})) == [
+def test_demand_max_days_leaving_an_offer_no_route_warns_at_the_offer_and_the_demand():
+    """Two facts, one per row: the offer can never be bought, and the demand row can be
+    served only by contracts and stock (other offers might reach it in a bigger book)."""
+    assert sorted(warnings(sourcing({}, {"max_days": 9}))) == [
+        (
+            "Demand!D2",
+            "too-slow",
+            "demand for U at D: no offer reaches it within max_days 9 (fastest: R_ru, 10 "
+            "days); only contracts and stock can serve it",
+        ),
         (
             "Offers!A2",
             "too-slow",
             "offer O1: the Demand rows' max_days leave it no route to any of its destinations "
             "(fastest: R_ru to D, 10 days); it cannot be bought",
-        )
+        ),
     ]
 
 

@@ -13,27 +13,43 @@ from .features import (
     booking,
     capacity,
     delivery,
+    demand,
     expansions,
     flows,
     limits,
     lots,
+    offers,
     route_use,
+    stocks,
 )
 from .lp import LinearProgram
 
-FEATURES = (flows, delivery, expansions, capacity, route_use, lots, limits, booking)
+FEATURES = (
+    flows,
+    delivery,
+    offers,
+    stocks,
+    demand,
+    expansions,
+    capacity,
+    route_use,
+    lots,
+    limits,
+    booking,
+)
 
 
 def build(inputs: Inputs, *, tight_big_m: bool = True, closures: bool = False) -> LinearProgram:
     """The optimisation model of the spec's section 3 for validated inputs, as arrays.
 
-    `closures`: every contract gets a shortfall column (bound 0 where it must be delivered in
-    full) so closures and scenarios can allow shortfall in place (see features.delivery)."""
+    `closures`: every contract gets a shortfall column and every need an unmet column (bound
+    0 where it must be delivered or met in full) so closures and scenarios can allow them in
+    place (see features.delivery and features.demand)."""
     lp = LinearProgram()
     for feature in FEATURES:
-        if feature is route_use:
+        if feature in (route_use, offers):
             feature.define(lp, inputs, tight=tight_big_m)
-        elif feature is delivery:
+        elif feature in (delivery, demand):
             feature.define(lp, inputs, closures=closures)
         else:
             feature.define(lp, inputs)

@@ -60,6 +60,15 @@ class Inputs:
     offers: pd.DataFrame = field(default_factory=lambda: table_frame({}, "Offers"))
     stocks: pd.DataFrame = field(default_factory=lambda: table_frame({}, "Stocks"))
     disruptions: pd.DataFrame = field(default_factory=lambda: _disruptions_frame({}))
+    # Sourcing, derived (spec section 6): one row per Demand row and period, and per offer
+    # and period (see expand_demand, expand_offers); flows list the offers' flows after the
+    # contracts' (contract_row -1, offer_row and need set).
+    needs: pd.DataFrame = field(
+        default_factory=lambda: expand_demand(table_frame({}, "Demand"), [], None)
+    )
+    offer_rows: pd.DataFrame = field(
+        default_factory=lambda: expand_offers(table_frame({}, "Offers"), [])
+    )
 
     @property
     def period_index(self) -> dict[str, int]:
@@ -90,6 +99,27 @@ class Inputs:
             landed = landed + self.flows["price"].fillna(0.0).to_numpy(dtype=float)
         highest = float(landed.max()) if len(landed) else 0.0
         return 10.0 * max(highest, 1.0)
+
+    @cached_property
+    def replacement_cost(self) -> np.ndarray:
+        """Per Stocks row, money per unit of stock a closure uses up (spec section 7): the
+        row's replacement_cost, else the commodity's value_per_unit, else where that is 0 the
+        highest landed unit cost (logistics + price) of the commodity's flows (of any flow
+        where the commodity has none, so using a reserve is never free)."""
+        stocks, flows = self.stocks, self.flows
+        landed = flows["unit_cost"].to_numpy(dtype=float)
+        if "price" in flows:
+            landed = landed + flows["price"].fillna(0.0).to_numpy(dtype=float)
+        per_commodity = pd.Series(landed).groupby(flows["commodity"].to_numpy()).max()
+        anywhere = float(landed.max()) if len(landed) else 0.0
+        out = np.empty(len(stocks))
+        for i, rec in enumerate(stocks[["commodity", "replacement_cost"]].itertuples(False)):
+            if rec.replacement_cost == rec.replacement_cost:  # set (not NaN)
+                out[i] = float(rec.replacement_cost)
+                continue
+            value = float(self.commodities["value_per_unit"].get(rec.commodity, 0.0) or 0.0)
+            out[i] = value if value > 0 else float(per_commodity.get(rec.commodity, anywhere))
+        return out
 
     @cached_property
     def route_loads(self) -> RouteLoads:
@@ -163,11 +193,177 @@ def route_loads(inputs: Inputs) -> RouteLoads:
     return RouteLoads(keys, codes, bound)
 
 
-def flow_volume_bound(inputs: Inputs) -> np.ndarray:
-    """The most each flow can carry (commodity units): its contract's volume in the period."""
-    return inputs.contract_rows["volume"].to_numpy(dtype=float)[
-        inputs.flows["contract_row"].to_numpy()
-    ]
+def loose_bound(inputs: Inputs) -> float:
+    """The stand-in bound for an offer flow that demand does not bound (a share or minimum
+    rule may make buying beyond demand pay) and no max_volume caps: 100 times every volume
+    of the workbook together, at least 1e7. Big-Ms built on it are valid but not tight."""
+    total = float(inputs.contract_rows["volume"].sum() + inputs.needs["volume"].sum())
+    return max(1e7, 100.0 * total)
+
+
+def need_room(inputs: Inputs, need_volume: np.ndarray | None = None) -> np.ndarray:
+    """Commodity units a stock at each need's node may take in that period (0 where none):
+    its max_level, capped by its floor plus every later need there (a store filled beyond
+    what it can ever give out only adds holding cost)."""
+    needs = inputs.needs
+    room = np.zeros(len(needs))
+    stocks = inputs.stocks
+    if needs.empty or stocks.empty:
+        return room
+    volume = needs["volume"].to_numpy(dtype=float) if need_volume is None else need_volume
+    t = needs["period"].map(inputs.period_index).to_numpy(dtype=np.int64)
+    for rec in stocks.to_dict("records"):
+        mine = np.flatnonzero(
+            (needs["destination"] == rec["node"]).to_numpy()
+            & (needs["commodity"] == rec["commodity"]).to_numpy()
+        )
+        if len(mine) == 0:
+            continue
+        floor = float(rec["min_level"]) if rec["min_level"] == rec["min_level"] else 0.0
+        top = rec["max_level"]
+        for i in mine:
+            later = volume[mine[t[mine] > t[i]]].sum()
+            room[i] = floor + later
+            if top == top and top is not None:
+                room[i] = min(room[i], float(top))
+    return room
+
+
+def pushed_flows(inputs: Inputs) -> np.ndarray:
+    """Flows a rule may push beyond what demand needs: those a minimum rule (min_share,
+    min_volume) counts as passing its value, and every flow in the scope of a share rule
+    (surplus cargo could dilute a max_share). Demand does not bound them."""
+    table = inputs.rules
+    out = np.zeros(len(inputs.flows), dtype=bool)
+    if table.empty:
+        return out
+    rows = table.rows
+    groups = rows.loc[rows["bound"].isin(["min_share", "min_volume"]), "group"].to_numpy()
+    members = table.members
+    hit = np.isin(members["group"].to_numpy(), groups)
+    out[members["flow"].to_numpy()[hit]] = True
+    scopes = rows.loc[rows["bound"].isin(["min_share", "max_share"]), "scope"].to_numpy()
+    sm = table.scope_members
+    hit = np.isin(sm["scope"].to_numpy(), scopes)
+    out[sm["flow"].to_numpy()[hit]] = True
+    return out
+
+
+def flow_room(inputs: Inputs, capacity: np.ndarray | None = None) -> np.ndarray:
+    """The most each flow can carry through the capacities it loads (commodity units; inf
+    where none): the smallest room, with every possible expansion, of its route, legs and
+    nodes in its period. `capacity` gives the capacity rows as they stand (default: as
+    read)."""
+    flows, cap, usage = inputs.flows, inputs.capacity, inputs.usage
+    out = np.full(len(flows), np.inf)
+    if cap.empty or usage.empty:
+        return out
+    hits = expansions_in_effect(inputs, cap)
+    extra = np.bincount(
+        hits["row"].to_numpy(),
+        weights=(hits["added"] * hits["max_units"]).to_numpy(),
+        minlength=len(cap),
+    )
+    base = cap["capacity"].to_numpy(dtype=float) if capacity is None else capacity
+    room = base + extra
+    coef = usage["coef"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore"):
+        per_unit = room[usage["cap_row"].to_numpy()] / coef
+    np.minimum.at(out, usage["flow"].to_numpy(), per_unit)
+    return out
+
+
+def offer_flow_bound(
+    inputs: Inputs, need_volume: np.ndarray | None = None, capacity: np.ndarray | None = None
+) -> np.ndarray:
+    """The most each offer flow can carry (commodity units; inf where nothing bounds it) in
+    some optimal plan: the offer's max_volume; the room its capacities leave
+    (`flow_room`); and its need's volume plus the room of a stock there, or the offer's
+    min_volume where more (no plan gains by buying more), unless a rule may push the flow
+    beyond demand (`pushed_flows`)."""
+    flows, offers = inputs.flows, inputs.offer_rows
+    on = np.flatnonzero(flows["offer_row"].to_numpy() >= 0)
+    out = np.full(len(on), np.inf)
+    if len(on) == 0:
+        return out
+    row = flows["offer_row"].to_numpy()[on]
+    cap = offers["max_volume"].to_numpy(dtype=float)[row]
+    cap = np.where(np.isnan(cap), np.inf, cap)
+    volume = inputs.needs["volume"].to_numpy(dtype=float) if need_volume is None else need_volume
+    need = flows["need"].to_numpy()[on]
+    reach = volume[need] + need_room(inputs, volume)[need]
+    reach = np.maximum(reach, offers["min_volume"].to_numpy(dtype=float)[row])
+    reach = np.where(pushed_flows(inputs)[on], np.inf, reach)
+    return np.minimum(np.minimum(cap, reach), flow_room(inputs, capacity)[on])
+
+
+def offer_bound(
+    inputs: Inputs,
+    need_volume: np.ndarray | None = None,
+    capacity: np.ndarray | None = None,
+    *,
+    through_capacity: bool = True,
+) -> np.ndarray:
+    """The most each offer row can sell in its period in some optimal plan (the big-M of
+    ``q <= M taken``): its max_volume; what its flows' capacities let through (the sum of
+    their `flow_room`); and the needs its flows reach with their stocks' room, or its
+    min_volume where more, unless a rule may push one of its flows beyond demand
+    (`pushed_flows`); `loose_bound` where nothing bounds it. Without `through_capacity` the
+    capacities are left out (a Diagnosis that may stretch capacities needs an M that does
+    not hold them)."""
+    flows, offers = inputs.flows, inputs.offer_rows
+    out = offers["max_volume"].to_numpy(dtype=float).copy()
+    out = np.where(np.isnan(out), np.inf, out)
+    if offers.empty:
+        return out
+    volume = inputs.needs["volume"].to_numpy(dtype=float) if need_volume is None else need_volume
+    on = np.flatnonzero(flows["offer_row"].to_numpy() >= 0)
+    rows = flows["offer_row"].to_numpy()[on]
+    need = flows["need"].to_numpy()[on]
+    reach_of_need = volume + need_room(inputs, volume)
+    pairs = pd.DataFrame({"row": rows, "need": need}).drop_duplicates()
+    reach = np.bincount(
+        pairs["row"].to_numpy(),
+        weights=reach_of_need[pairs["need"].to_numpy()],
+        minlength=len(offers),
+    )
+    reach = np.maximum(reach, offers["min_volume"].to_numpy(dtype=float))
+    pushed = np.zeros(len(offers), dtype=bool)
+    pushed[rows[pushed_flows(inputs)[on]]] = True
+    reach = np.where(pushed, np.inf, reach)
+    room = flow_room(inputs, capacity)[on]
+    through = np.full(len(offers), np.inf)
+    finite = np.isfinite(room)
+    if len(on) and through_capacity:  # a flow without capacity leaves its row unbounded
+        unbounded = np.zeros(len(offers), dtype=bool)
+        unbounded[rows[~finite]] = True
+        summed = np.bincount(rows[finite], weights=room[finite], minlength=len(offers))
+        through = np.where(unbounded, np.inf, summed)
+    out = np.minimum(np.minimum(out, reach), through)
+    return np.where(np.isfinite(out), out, loose_bound(inputs))
+
+
+def flow_volume_bound(
+    inputs: Inputs,
+    contract_volume: np.ndarray | None = None,
+    need_volume: np.ndarray | None = None,
+    capacity: np.ndarray | None = None,
+) -> np.ndarray:
+    """The most each flow can carry (commodity units): its contract's volume in the period;
+    for an offer flow `offer_flow_bound`, `loose_bound` where that is unbounded. The volumes
+    default to the workbook's (a what-if plan passes its current ones)."""
+    flows = inputs.flows
+    if contract_volume is None:
+        contract_volume = inputs.contract_rows["volume"].to_numpy(dtype=float)
+    of = flows["contract_row"].to_numpy()
+    out = np.zeros(len(flows))
+    mine = of >= 0
+    out[mine] = contract_volume[of[mine]]
+    offer = ~mine
+    if offer.any():
+        bound = offer_flow_bound(inputs, need_volume, capacity)
+        out[offer] = np.where(np.isfinite(bound), bound, loose_bound(inputs))
+    return out
 
 
 def file_sha256(path: str | Path) -> str:
@@ -258,16 +454,100 @@ def expand_contracts(
     return frame.reset_index(drop=True)
 
 
+FLOW_COLUMNS = [  # every flow, contract or offer, in this column order
+    "contract",
+    "route",
+    "period",
+    "commodity",
+    "origin",
+    "destination",
+    "contract_row",
+    "capacity_use",
+    "value_per_unit",
+    "transport",
+    "handling",
+    "carbon",
+    "carrying",
+    "unit_cost",
+    "weight",
+    "offer",
+    "offer_row",
+    "need",
+    "supplier",
+    "price",
+    "days",
+]
+
+
+def _flow_frame(
+    cand: pd.DataFrame,
+    routes: pd.DataFrame,
+    commodities: pd.DataFrame,
+    settings: dict[str, object],
+    **columns: np.ndarray,
+) -> pd.DataFrame:
+    """Flow rows from candidates (contract, route, period, commodity, origin, destination)
+    with unit costs and share weights; `columns` gives the rest (contract_row, offer...)."""
+    com = commodities.loc[cand["commodity"]]
+    rt = routes.loc[cand["route"]]
+    cu, cf = com["capacity_use"].to_numpy(), com["cost_factor"].to_numpy()
+    vpu = com["value_per_unit"].to_numpy()
+    days = rt["days"].to_numpy(dtype=float)
+    flows = pd.DataFrame(
+        {
+            "contract": cand["contract"].to_numpy(),
+            "route": cand["route"].to_numpy(),
+            "period": cand["period"].to_numpy(),
+            "commodity": cand["commodity"].to_numpy(),
+            "origin": cand["origin"].to_numpy(),
+            "destination": cand["destination"].to_numpy(),
+            "contract_row": columns["contract_row"],
+            "capacity_use": cu,
+            "value_per_unit": vpu,
+            "transport": cu * cf * rt["leg_cost"].to_numpy(),
+            "handling": cu * cf * rt["handling"].to_numpy(),
+            "carbon": cu * float(settings["carbon_price"]) * rt["co2"].to_numpy(),
+            "carrying": vpu * float(settings["carrying_cost_rate"]) * days / 365.0,
+        }
+    )
+    flows["unit_cost"] = flows[["transport", "handling", "carbon", "carrying"]].sum(axis=1)
+    flows["weight"] = cu if settings["share_basis"] == "volume" else vpu
+    flows["offer"] = pd.Series(columns["offer"], dtype=object)
+    flows["offer_row"] = np.asarray(columns["offer_row"], dtype=np.int64)
+    flows["need"] = np.asarray(columns["need"], dtype=np.int64)
+    flows["supplier"] = pd.Series(columns["supplier"], dtype=object)
+    flows["price"] = np.asarray(columns["price"], dtype=float)
+    flows["days"] = days
+    return flows[FLOW_COLUMNS]
+
+
+def _need_of(frame: pd.DataFrame, needs: pd.DataFrame | None) -> np.ndarray:
+    """The needs row of each (destination, commodity, period) in `frame`; -1 where none."""
+    if needs is None or needs.empty or frame.empty:
+        return np.full(len(frame), -1, dtype=np.int64)
+    keys = ["destination", "commodity", "period"]
+    index = pd.MultiIndex.from_frame(needs[keys])
+    return index.get_indexer(pd.MultiIndex.from_frame(frame[keys])).astype(np.int64)
+
+
+def _no_supplier(values: pd.Series) -> np.ndarray:
+    """Supplier labels as objects, None where blank."""
+    return np.array([v if isinstance(v, str) else None for v in values], dtype=object)
+
+
 def build_flows(
     contract_rows: pd.DataFrame,
     routes: pd.DataFrame,
     commodities: pd.DataFrame,
     allowed: set[tuple[str, str]],
     settings: dict[str, object],
+    needs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Flow variables: each contract row x each eligible route, with unit costs and weights."""
+    """Contract flows: each contract row x each eligible route (its `routes` list and its
+    `max_days` narrow them), with unit costs and weights; `need` is the needs row of the
+    flow's destination, commodity and period (-1 where the Demand sheet has none)."""
     cand = contract_rows.reset_index(names="contract_row").merge(
-        routes[["origin", "destination"]].reset_index(names="route"),
+        routes[["origin", "destination", "days"]].reset_index(names="route"),
         on=["origin", "destination"],
         how="inner",
     )
@@ -279,31 +559,161 @@ def build_flows(
         inside = [r in lst for r, lst in zip(sub["route"], sub["routes"], strict=True)]
         drop = sub.index[~np.asarray(inside, dtype=bool)]
         cand = cand.drop(index=drop)
+    if "max_days" in cand and cand["max_days"].notna().any():  # a route too slow is not eligible
+        slow = cand["days"].to_numpy(dtype=float) > cand["max_days"].to_numpy(dtype=float) + 1e-9
+        cand = cand[~slow]
     cand = cand.sort_values(["contract_row", "route"], kind="stable").reset_index(drop=True)
-    com = commodities.loc[cand["commodity"]]
-    rt = routes.loc[cand["route"]]
-    cu, cf = com["capacity_use"].to_numpy(), com["cost_factor"].to_numpy()
-    vpu = com["value_per_unit"].to_numpy()
-    flows = pd.DataFrame(
-        {
-            "contract": cand["contract"].to_numpy(),
-            "route": cand["route"].to_numpy(),
-            "period": cand["period"].to_numpy(),
-            "commodity": cand["commodity"].to_numpy(),
-            "origin": cand["origin"].to_numpy(),
-            "destination": cand["destination"].to_numpy(),
-            "contract_row": cand["contract_row"].to_numpy(),
-            "capacity_use": cu,
-            "value_per_unit": vpu,
-            "transport": cu * cf * rt["leg_cost"].to_numpy(),
-            "handling": cu * cf * rt["handling"].to_numpy(),
-            "carbon": cu * float(settings["carbon_price"]) * rt["co2"].to_numpy(),
-            "carrying": vpu * float(settings["carrying_cost_rate"]) * rt["days"].to_numpy() / 365.0,
-        }
+    n = len(cand)
+    supplier = cand["supplier"] if "supplier" in cand else pd.Series([None] * n)
+    return _flow_frame(
+        cand,
+        routes,
+        commodities,
+        settings,
+        contract_row=cand["contract_row"].to_numpy(dtype=np.int64),
+        offer=np.full(n, None, dtype=object),
+        offer_row=np.full(n, -1, dtype=np.int64),
+        need=_need_of(cand, needs),
+        supplier=_no_supplier(supplier),
+        price=np.full(n, np.nan),
     )
-    flows["unit_cost"] = flows[["transport", "handling", "carbon", "carrying"]].sum(axis=1)
-    flows["weight"] = cu if settings["share_basis"] == "volume" else vpu
-    return flows
+
+
+def expand_demand(
+    demand_rows: pd.DataFrame, periods: list[str], setting_penalty: float | None
+) -> pd.DataFrame:
+    """The needs: one row per Demand row and period (destination, commodity, period, volume,
+    penalty NaN = must be met, max_days, _row), in period order then sheet order."""
+    columns = ["destination", "commodity", "period", "volume", "penalty", "max_days", "_row"]
+    if demand_rows.empty:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        for c in ("volume", "penalty", "max_days"):
+            frame[c] = frame[c].astype(float)
+        return frame
+    frame = expand_contracts(
+        demand_rows.assign(contract=None), periods, setting_penalty
+    )  # the same period and penalty rules as contract rows
+    frame["volume"] = frame["volume"].astype(float)
+    frame["max_days"] = frame["max_days"].astype(float)
+    return frame[columns].reset_index(drop=True)
+
+
+def expand_offers(offers: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
+    """One row per offer and period (offer, supplier, commodity, origin, period, price,
+    max_volume NaN = unlimited, min_volume, fixed_cost, destinations, max_days, _row), offers
+    in sheet order, each in period order."""
+    columns = [
+        "offer",
+        "supplier",
+        "commodity",
+        "origin",
+        "period",
+        "price",
+        "max_volume",
+        "min_volume",
+        "fixed_cost",
+        "destinations",
+        "max_days",
+        "_row",
+    ]
+    frame = offers.copy()
+    if frame.empty:
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        for c in ("price", "max_volume", "min_volume", "fixed_cost", "max_days"):
+            out[c] = out[c].astype(float)
+        return out
+    frame["period"] = [[p] if p is not None else list(periods) for p in frame["period"]]
+    frame = frame.explode("period", ignore_index=True)
+    first = {o: i for i, o in reversed(list(enumerate(frame["offer"])))}
+    order = {p: i for i, p in enumerate(periods)}
+    frame["_o"] = frame["offer"].map(first)
+    frame["_t"] = frame["period"].map(order)
+    frame = frame.sort_values(["_o", "_t"], kind="stable")
+    for c in ("price", "max_volume", "min_volume", "fixed_cost", "max_days"):
+        frame[c] = frame[c].astype(float)
+    frame["price"] = frame["price"].fillna(0.0)
+    frame["min_volume"] = frame["min_volume"].fillna(0.0)
+    frame["fixed_cost"] = frame["fixed_cost"].fillna(0.0)
+    return frame[columns].reset_index(drop=True)
+
+
+def build_offer_flows(
+    offer_rows: pd.DataFrame,
+    needs: pd.DataFrame,
+    routes: pd.DataFrame,
+    commodities: pd.DataFrame,
+    allowed: set[tuple[str, str]],
+    settings: dict[str, object],
+) -> pd.DataFrame:
+    """Offer flows: each offer row x each destination it may serve that has a need for its
+    commodity in its period (its `destinations`, else every destination with demand for the
+    commodity) x each eligible route from its origin there: active, allowing the commodity,
+    and no slower than the offer's `max_days` nor the need's. `contract` holds the offer id
+    (offer and contract ids differ, so flow keys stay unique)."""
+    if offer_rows.empty or needs.empty:
+        return _empty_flows()
+    left = offer_rows[["offer", "supplier", "commodity", "origin", "period", "price"]].assign(
+        offer_row=np.arange(len(offer_rows)),
+        offer_days=offer_rows["max_days"].fillna(np.inf).to_numpy(dtype=float),
+        listed=offer_rows["destinations"].to_numpy(),
+    )
+    right = needs[["destination", "commodity", "period", "max_days"]].assign(
+        need=np.arange(len(needs)),
+        need_days=needs["max_days"].fillna(np.inf).to_numpy(dtype=float),
+    )
+    cand = left.merge(right.drop(columns="max_days"), on=["commodity", "period"], how="inner")
+    listed = cand["listed"].to_numpy()
+    has_list = np.fromiter((isinstance(v, tuple) for v in listed), bool, len(listed))
+    if has_list.any():
+        keep = np.ones(len(cand), dtype=bool)
+        for i in np.flatnonzero(has_list):
+            keep[i] = cand["destination"].iat[i] in listed[i]
+        cand = cand[keep]
+    cand = cand.merge(
+        routes[["origin", "destination", "days"]].reset_index(names="route"),
+        on=["origin", "destination"],
+        how="inner",
+    )
+    pairs = pd.DataFrame(sorted(allowed), columns=["route", "commodity"])
+    cand = cand.merge(pairs, on=["route", "commodity"], how="inner")
+    limit = np.minimum(cand["offer_days"].to_numpy(), cand["need_days"].to_numpy())
+    cand = cand[cand["days"].to_numpy(dtype=float) <= limit + 1e-9]
+    cand = cand.sort_values(["offer_row", "route"], kind="stable").reset_index(drop=True)
+    if cand.empty:
+        return _empty_flows()
+    n = len(cand)
+    return _flow_frame(
+        cand.assign(contract=cand["offer"]),
+        routes,
+        commodities,
+        settings,
+        contract_row=np.full(n, -1, dtype=np.int64),
+        offer=cand["offer"].to_numpy(dtype=object),
+        offer_row=cand["offer_row"].to_numpy(dtype=np.int64),
+        need=cand["need"].to_numpy(dtype=np.int64),
+        supplier=_no_supplier(cand["supplier"]),
+        price=cand["price"].to_numpy(dtype=float),
+    )
+
+
+def _empty_flows() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in FLOW_COLUMNS})
+    for c in ("contract_row", "offer_row", "need"):
+        frame[c] = frame[c].astype(np.int64)
+    for c in (
+        "capacity_use",
+        "value_per_unit",
+        "transport",
+        "handling",
+        "carbon",
+        "carrying",
+        "unit_cost",
+        "weight",
+        "price",
+        "days",
+    ):
+        frame[c] = frame[c].astype(float)
+    return frame
 
 
 def build_capacity(
@@ -379,7 +789,10 @@ def _first_of_each(frame: pd.DataFrame) -> pd.DataFrame:
 
 def unserved_penalty(flows: pd.DataFrame, routes: pd.DataFrame) -> float:
     """A shortfall penalty per commodity unit above every other cost a unit could incur."""
-    per_unit = float(flows["unit_cost"].max()) if len(flows) else 0.0
+    landed = (
+        flows["unit_cost"] + flows["price"].fillna(0.0) if "price" in flows else flows["unit_cost"]
+    )
+    per_unit = float(landed.max()) if len(flows) else 0.0
     lump = float(routes["fixed_cost"].sum() + (routes["lot_cost"]).sum())
     return 10.0 * (1.0 + per_unit + lump)
 
@@ -598,11 +1011,16 @@ def prepare(
             tables.get("Contracts"), contracts, routes_all, routes, allowed, issues
         )
         contract_rows = expand_contracts(contracts, periods, settings["shortfall_penalty"])
-        flows = build_flows(contract_rows, routes, commodities, allowed, settings)
+        needs = expand_demand(demand_rows, periods, settings["shortfall_penalty"])
+        offer_rows = expand_offers(offers, periods)
+        flows = build_flows(contract_rows, routes, commodities, allowed, settings, needs)
+        offer_flows = build_offer_flows(offer_rows, needs, routes, commodities, allowed, settings)
+        if len(offer_flows):
+            flows = pd.concat([flows, offer_flows], ignore_index=True)
         if what_if:
-            contract_rows["penalty"] = contract_rows["penalty"].fillna(
-                unserved_penalty(flows, routes)
-            )
+            unserved = unserved_penalty(flows, routes)
+            contract_rows["penalty"] = contract_rows["penalty"].fillna(unserved)
+            needs["penalty"] = needs["penalty"].fillna(unserved)
         served = set(flows["contract_row"])
         report = issues.warn if what_if else issues.error
         too_slow = (
@@ -649,6 +1067,10 @@ def prepare(
             if t("Offers") is not None:
                 validate.check_offer_routes(
                     t("Offers"), offers, demand_rows, routes, allowed, issues
+                )
+            if t("Demand") is not None and len(offers):
+                validate.check_demand_max_days(
+                    t("Demand"), demand_rows, offers, routes, allowed, issues
                 )
         capacity = build_capacity({"node": nodes, "leg": legs, "route": routes}, overrides, periods)
         order = {p: i for i, p in enumerate(periods)}
@@ -700,6 +1122,8 @@ def prepare(
             offers=offers,
             stocks=stocks,
             disruptions=disruptions,
+            needs=needs,
+            offer_rows=offer_rows,
         )
 
     try:

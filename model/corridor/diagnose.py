@@ -1,12 +1,13 @@
 """Why no plan exists, in the planner's terms: the least changes that would allow one.
 
 The program is made elastic: every capacity row, every hard Limits row (the default cap
-included) and every contract gets a slack, the integer decisions are relaxed, and an LP
-minimises
+included), every contract, every Demand row (each period's need) and every hard reserve
+floor gets a slack, the integer decisions are relaxed, and an LP minimises
 
-    sum_contracts  CONTRACT_WEIGHT * shortfall / volume
+    sum_contracts  CONTRACT_WEIGHT * shortfall / volume     (needs alike)
   + sum_capacity   slack / capacity                 (capacity units, normalised)
   + sum_rules      slack / scope volume (shares)  or  slack / bound (volumes)
+  + sum_floors     slack / min_level                (a reserve floor counts as a rule)
 
 The Diagnosis lists, each as its own option (spec section 5):
 
@@ -34,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .build import build
-from .data import Inputs
+from .data import Inputs, flow_volume_bound
 from .errors import quantity
 from .highs import HighsModel, SolveOptions
 from .lp import INF, Columns, LinearProgram
@@ -47,6 +48,8 @@ EPS = 1e-7
 CAP_GRID = 1000  # the tightest cap is found to 1 / CAP_GRID
 COLUMNS = ["option", "kind", "target", "period", "current", "needed", "change", "cell"]
 KINDS = ("rule", "capacity", "contract")
+# the slacks each option may use: reserve floors change with the rules, needs with contracts
+GROUPS = {"rule": ("rule", "floor"), "capacity": ("capacity",), "contract": ("contract", "demand")}
 OPTION = {
     "all": "least change",
     "rule": "rules only",
@@ -113,7 +116,9 @@ class Elastic:
 
     def __init__(self, inputs: Inputs, lp: LinearProgram | None = None) -> None:
         self.inputs = inputs
-        lp = build(inputs) if lp is None else copy.deepcopy(lp)
+        # big-Ms that do not hold the capacities the Diagnosis may stretch (a Plan's program
+        # is taken as it stands)
+        lp = build(inputs, tight_big_m=False) if lp is None else copy.deepcopy(lp)
         self.lp = lp
         # the limits in force before slacks are added (a Plan may have changed them)
         self.volume = lp.rows["delivery"].upper.copy() if "delivery" in lp.rows else None
@@ -129,6 +134,19 @@ class Elastic:
             volume = self.volume
             self._add("contract", delivery.keys, delivery, np.arange(len(delivery)), 1.0)
             self.weights["contract"] = CONTRACT_WEIGHT / np.maximum(volume, EPS)
+        balance = lp.rows.get("demand_balance")
+        if balance is not None and len(balance):
+            volume = inputs.needs["volume"].to_numpy(dtype=float)
+            self._add("demand", balance.keys, balance, np.arange(len(balance)), 1.0)
+            self.weights["demand"] = CONTRACT_WEIGHT / np.maximum(volume, EPS)
+        floor = lp.rows.get("stock_floor")
+        if floor is not None and len(floor):
+            below = lp.columns.get("stock_below")
+            soft = set(below.key_tuples()) if below is not None else set()
+            hard = np.array([i for i, k in enumerate(floor.key_tuples()) if k not in soft], int)
+            if len(hard):
+                self._add("floor", floor.keys.iloc[hard], floor, hard, 1.0)
+                self.weights["floor"] = 1.0 / np.maximum(floor.lower[hard], 1.0)
         capacity = lp.rows.get("capacity_limit")
         if capacity is not None and len(capacity):
             self._add("capacity", capacity.keys, capacity, np.arange(len(capacity)), -1.0)
@@ -171,14 +189,18 @@ class Elastic:
         table = inputs.rules
         flows = inputs.flows
         sm = table.scope_members
+        f = sm["flow"].to_numpy()
+        of = flows["contract_row"].to_numpy()[f]
+        # a contract's volume counts once; an offer flow counts what it could carry
         pairs = pd.DataFrame(
             {
                 "scope": sm["scope"].to_numpy(),
-                "row": flows["contract_row"].to_numpy()[sm["flow"].to_numpy()],
-                "w": flows["weight"].to_numpy()[sm["flow"].to_numpy()],
+                "key": np.where(of >= 0, of, -1 - f),
+                "row": np.where(of >= 0, _first_flow_of(of, flows), f),
+                "w": flows["weight"].to_numpy()[f],
             }
-        ).drop_duplicates(["scope", "row"])
-        volume = inputs.contract_rows["volume"].to_numpy(dtype=float)[pairs["row"].to_numpy()]
+        ).drop_duplicates(["scope", "key"])
+        volume = flow_volume_bound(inputs)[pairs["row"].to_numpy()]
         return np.bincount(
             pairs["scope"].to_numpy(),
             weights=pairs["w"].to_numpy() * volume,
@@ -186,7 +208,9 @@ class Elastic:
         )
 
     def solve(self, allowed: tuple[str, ...], options: SolveOptions) -> np.ndarray | None:
-        """Slack values of the least change using only the `allowed` kinds (None: none)."""
+        """Slack values of the least change using only the `allowed` kinds and the kinds
+        they group (GROUPS; None: no change of those kinds makes a plan possible)."""
+        allowed = tuple(k for kind in allowed for k in GROUPS.get(kind, (kind,)))
         for kind, block in self.slacks.items():
             upper = INF if kind in allowed else 0.0
             self.model.change_col_bounds(
@@ -196,6 +220,15 @@ class Elastic:
         if not result.has_solution:
             return None
         return self.model.values()
+
+
+def _first_flow_of(of: np.ndarray, flows: pd.DataFrame) -> np.ndarray:
+    """For contract rows `of`, a flow of that contract row (its volume bound is the row's)."""
+    rows = flows["contract_row"].to_numpy()
+    first = np.full(int(rows.max()) + 1 if len(rows) else 0, -1, dtype=np.int64)
+    mine = np.flatnonzero(rows >= 0)
+    first[rows[mine][::-1]] = mine[::-1]
+    return first[np.maximum(of, 0)]
 
 
 def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
@@ -223,6 +256,50 @@ def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
                     "change": f"contract {rec['contract']} can deliver {quantity(can)} of "
                     f"{quantity(volume[d])} {unit} in {rec['period']}",
                     "cell": inputs.cell_of("Contracts", "volume", int(rec["_row"])),
+                }
+            )
+    if "demand" in elastic.slacks:
+        block = elastic.slacks["demand"]
+        gaps = x[block.start : block.stop]
+        needs = inputs.needs
+        for d in np.flatnonzero(gaps > EPS * np.maximum(1.0, needs["volume"].to_numpy())):
+            rec = needs.loc[d]
+            can = rec["volume"] - gaps[d]
+            unit = inputs.commodities.at[rec["commodity"], "unit"] or ""
+            out.append(
+                {
+                    "option": name,
+                    "kind": "demand",
+                    "target": f"{rec['commodity']} at {rec['destination']}",
+                    "period": rec["period"],
+                    "current": rec["volume"],
+                    "needed": can,
+                    "change": f"demand for {rec['commodity']} at {rec['destination']} can be "
+                    f"met up to {can:,.6g} of {rec['volume']:,.6g} {unit} in {rec['period']} "
+                    "(or give it a shortfall_penalty)",
+                    "cell": inputs.cell_of("Demand", "volume", int(rec["_row"])),
+                }
+            )
+    if "floor" in elastic.slacks:
+        block = elastic.slacks["floor"]
+        gaps = x[block.start : block.stop]
+        keys = block.keys
+        stocks = inputs.stocks
+        for i in np.flatnonzero(gaps > EPS):
+            node, k, period = keys.iloc[i]
+            rec = stocks[(stocks["node"] == node) & (stocks["commodity"] == k)].iloc[0]
+            can = float(rec["min_level"]) - float(gaps[i])
+            out.append(
+                {
+                    "option": name,
+                    "kind": "stock",
+                    "target": f"{k} at {node}",
+                    "period": period,
+                    "current": float(rec["min_level"]),
+                    "needed": can,
+                    "change": f"the reserve floor of {k} at {node} can be held only at "
+                    f"{can:,.6g} in {period} (or give it a penalty)",
+                    "cell": inputs.cell_of("Stocks", "min_level", int(rec["_row"])),
                 }
             )
     if "capacity" in elastic.slacks:
@@ -286,7 +363,11 @@ def _report(elastic: Elastic, x: np.ndarray, option: str) -> list[dict]:
 
 
 def _cannot(option: str, kind: str) -> dict:
-    words = {"rule": "rules", "capacity": "capacities", "contract": "contract volumes"}[kind]
+    words = {
+        "rule": "rules",
+        "capacity": "capacities",
+        "contract": "contract volumes and demand",
+    }[kind]
     return {
         "option": OPTION[option],
         "kind": "note",
@@ -409,7 +490,7 @@ def diagnose(
         return pd.DataFrame([*_slips(inputs, []), row], columns=COLUMNS)
     rows = _report(elastic, x, "all")
     for kind in KINDS:
-        if kind not in elastic.slacks:  # nothing of that kind to change
+        if not set(GROUPS[kind]) & set(elastic.slacks):  # nothing of that kind to change
             rows.append(_cannot(kind, kind))
             continue
         only = elastic.solve((kind,), options)

@@ -39,6 +39,15 @@ Conventions of the example (also on its ``About`` and ``Sources`` sheets):
   ``*.<column>`` covers the column's cells that have no row of their own.
 
 ``write_example(path)`` writes the workbook; ``python -m corridor.example OUT.xlsx`` runs it.
+
+The sourcing variant (``sourcing_frames()``, ``write_sourcing_example(path)``; ``python -m
+corridor.example OUT.xlsx SOURCING.xlsx`` writes both) asks what Japan should *buy*: Yokohama
+needs uranium, rare earths and gallium (Demand); Kazatomprom, Navoiyuran (Uzbekistan), Cameco
+(Canada, by sea), SARECO, Lynas (Malaysia), Aluminium of Kazakhstan and a Chinese exporter
+offer them (Offers) over the same network; a strategic stock of rare earths in Yokohama keeps
+a floor of about 60 days of use (Stocks); and ``uranium_origin_cap`` allows at most 60 % of
+the uranium from any one origin country. Its Sources sheet cites or marks every number the
+same way.
 """
 
 from __future__ import annotations
@@ -56,12 +65,17 @@ __all__ = [
     "CITATIONS",
     "ILLUSTRATIVE",
     "INPUT_SHEETS",
+    "SOURCING_SHEETS",
     "about_lines",
     "example_frames",
     "main",
     "numeric_cells",
+    "sourcing_about_lines",
+    "sourcing_frames",
+    "sourcing_sources_frame",
     "sources_frame",
     "write_example",
+    "write_sourcing_example",
 ]
 
 ILLUSTRATIVE = "illustrative"
@@ -420,17 +434,24 @@ def _blank_as_none(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _row_key(sheet: str, row: pd.Series) -> str:
     """The id part of a Sources item for one input row."""
-    if sheet == "Contracts":
-        return f"{row['contract']}@{row['period']}" if row["period"] else str(row["contract"])
+    if sheet in ("Contracts", "Offers"):
+        key = row["contract"] if sheet == "Contracts" else row["offer"]
+        return f"{key}@{row['period']}" if row["period"] else str(key)
     if sheet == "Capacities":
         return f"{row['target']}@{row['period']}" if row["period"] else str(row["target"])
+    if sheet == "Demand":
+        return f"{row['commodity']}@{row['destination']}"
+    if sheet == "Stocks":
+        return f"{row['commodity']}@{row['node']}"
     return str(row.iloc[0])
 
 
-def numeric_cells(frames: dict[str, pd.DataFrame]) -> list[tuple[str, str, float]]:
+def numeric_cells(
+    frames: dict[str, pd.DataFrame], sheets: Sequence[str] = INPUT_SHEETS
+) -> list[tuple[str, str, float]]:
     """(sheet, item, value) of every number in the input sheets, with the Sources item key."""
     out = []
-    for sheet in INPUT_SHEETS:
+    for sheet in sheets:
         frame = frames.get(sheet)
         if frame is None:
             continue
@@ -557,12 +578,16 @@ _SOURCE_ROWS: list[tuple[str, str, str, str]] = [
 # fmt: on
 
 
-def sources_frame(frames: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+def sources_frame(
+    frames: dict[str, pd.DataFrame] | None = None,
+    source_rows: list[tuple[str, str, str, str]] | None = None,
+    sheets: Sequence[str] = INPUT_SHEETS,
+) -> pd.DataFrame:
     """The Sources sheet: sheet, item, value, source, note for the numbers of `frames`."""
     frames = example_frames() if frames is None else frames
-    values = {(sheet, item): value for sheet, item, value in numeric_cells(frames)}
+    values = {(sheet, item): value for sheet, item, value in numeric_cells(frames, sheets)}
     rows = []
-    for sheet, item, source, note in _SOURCE_ROWS:
+    for sheet, item, source, note in _SOURCE_ROWS if source_rows is None else source_rows:
         value = None if item.startswith("*.") else values[(sheet, item)]
         cited = source if source == ILLUSTRATIVE else _cite(source)
         rows.append((sheet, item, value, cited, note))
@@ -649,36 +674,311 @@ def _write_sheet(wb, name: str, frame: pd.DataFrame) -> None:
 
 def write_example(path: str | Path) -> Path:
     """Write the example workbook (About, the input sheets, Sources) to `path`."""
+    frames = example_frames()
+    return _write_book(path, about_lines(), frames, INPUT_SHEETS, sources_frame(frames))
+
+
+# --------------------------------------------------------------------------- the sourcing variant
+#
+# ``inputs/caspian_sourcing.xlsx``: the same network, but Japan *chooses* its suppliers.
+# Yokohama needs uranium, rare earths and gallium each year; offers from Kazakhstan,
+# Uzbekistan (Navoiyuran), Canada (Cameco, seaborne), Malaysia (Lynas) and China compete, a
+# strategic stock of rare earths sits in Yokohama with a reserve floor, and a Limits rule
+# allows at most 60 % of the uranium from any one origin country.
+
+SOURCING_SHEETS = (
+    "Settings",
+    "Periods",
+    "Commodities",
+    "Nodes",
+    "Legs",
+    "Routes",
+    "Demand",
+    "Offers",
+    "Stocks",
+    "Limits",
+)
+ORIGIN_CAP = 0.6  # at most 60 % of the uranium from one origin country
+DEMAND = {"uranium": 3_000, "rare_earths": 2_000, "gallium": 15}  # per year, illustrative
+GALLIUM_UNMET_USD = 1_200_000  # per t of gallium Japan goes without: twice its value
+# node, country, name, kind, capacity, handling (USD/t), latitude, longitude
+# fmt: off
+SOURCING_NODES = [
+    ("NAVOI", "UZ", "Navoi (Navoiyuran)", "mine", None, None, 40.10, 65.38),
+    ("VANCOUVER", "CA", "Port of Vancouver (Cameco concentrate from Saskatchewan)", "port",
+     None, 8, 49.29, -123.11),
+    ("KUANTAN", "MY", "Kuantan (Lynas plant at Gebeng)", "port", None, 8, 3.97, 103.43),
+]
+# from, to, mode, cost (USD/t), days, capacity, countries, chokepoints, km
+SOURCING_LEGS = [
+    ("NAVOI", "DOSTYK", "rail", 80, 6, None, "KZ", None, 2_400),
+    ("NAVOI", "AKTAU", "rail", 75, 5, None, "KZ", None, 2_100),
+    ("VANCOUVER", "YOKOHAMA", "sea", 60, 12, None, None, None, 7_600),
+    ("KUANTAN", "YOKOHAMA", "sea", 45, 8, None, None, None, 5_100),
+]
+# route, corridor, node path
+SOURCING_ROUTES = [
+    ("U-UZ-CN", "China", ["NAVOI", "DOSTYK", "ALASHANKOU", "LIANYUNGANG", "YOKOHAMA"]),
+    ("U-UZ-TITR", "TITR", ["NAVOI", "AKTAU", "ALAT", "POTI", "YOKOHAMA"]),
+    ("U-CA-PACIFIC", "Pacific", ["VANCOUVER", "YOKOHAMA"]),
+    ("REO-MY-SEA", "South China Sea", ["KUANTAN", "YOKOHAMA"]),
+    ("GA-CN-SEA", "China", ["LIANYUNGANG", "YOKOHAMA"]),
+]
+# offer, supplier, commodity, origin, period, price (USD/unit), max, min, fixed cost
+SOURCING_OFFERS = [
+    ("U-KAZATOMPROM", "Kazatomprom", "uranium", "SHIELI", None, 185_000, URANIUM_TU, None, None),
+    ("U-NAVOIYURAN", "Navoiyuran", "uranium", "NAVOI", None, 180_000, 1_000, None, None),
+    ("U-CAMECO", "Cameco", "uranium", "VANCOUVER", None, 198_000, 2_000, 500, 2_000_000),
+    ("REO-SARECO", "SARECO", "rare_earths", "STEPNOGORSK", None, 18_000, REO_T, None, None),
+    ("REO-LYNAS", "Lynas", "rare_earths", "KUANTAN", None, 23_000, 1_500, None, None),
+    ("GA-ALKAZ", "AlKaz", "gallium", "PAVLODAR", "2026", 550_000, GALLIUM_T / 2, None, None),
+    ("GA-ALKAZ", "AlKaz", "gallium", "PAVLODAR", "2027", 550_000, GALLIUM_T, None, None),
+    ("GA-CN", "CN exporter", "gallium", "LIANYUNGANG", None, 700_000, 10, None, 200_000),
+]
+# fmt: on
+# the network the minerals use: the contract example's mineral legs and routes
+MINERAL_NODES = {"TENGIZ", "SANGACHAL", "CEYHAN", "NOVOROSSIYSK", "NEGISHI"}
+
+
+def sourcing_frames(origin_cap: float | None = ORIGIN_CAP) -> dict[str, pd.DataFrame]:
+    """The input sheets of the sourcing variant (blank cells are None); `origin_cap` None
+    leaves the origin-country rule out (the plan the cap is compared with)."""
+    base = example_frames()
+    settings = base["Settings"]
+    commodities = base["Commodities"]
+    commodities = commodities[commodities["commodity"] != "crude_oil"]
+    node_columns = list(base["Nodes"].columns)
+    nodes = pd.concat(
+        [
+            base["Nodes"][~base["Nodes"]["node"].isin(MINERAL_NODES)],
+            pd.DataFrame(SOURCING_NODES, columns=node_columns),
+        ],
+        ignore_index=True,
+    )
+    legs = base["Legs"]
+    legs = legs[~legs["from"].isin(MINERAL_NODES) & ~legs["to"].isin(MINERAL_NODES)]
+    legs = legs[~legs["leg"].isin(["TENGIZ-AKTAU", "AKTAU-SANGACHAL"])]
+    new_legs = pd.DataFrame(
+        [
+            (_leg_id(a, b), a, b, mode, cost, days, cap, countries, chokes, _co2(mode, "", km))
+            for a, b, mode, cost, days, cap, countries, chokes, km in SOURCING_LEGS
+        ],
+        columns=SPEC["Legs"].column_names,
+    )
+    legs = pd.concat([legs, new_legs], ignore_index=True)
+    routes = base["Routes"]
+    routes = routes[~routes["route"].str.startswith("OIL-")]
+    new_routes = pd.DataFrame(
+        [
+            (route, " > ".join(_leg_id(a, b) for a, b in zip(path, path[1:], strict=False)), c)
+            for route, c, path in SOURCING_ROUTES
+        ],
+        columns=["route", "legs", "corridor"],
+    )
+    routes = pd.concat([routes, new_routes], ignore_index=True)
+    demand = pd.DataFrame(
+        [
+            ("YOKOHAMA", "uranium", DEMAND["uranium"], "none"),
+            ("YOKOHAMA", "rare_earths", DEMAND["rare_earths"], "none"),
+            ("YOKOHAMA", "gallium", DEMAND["gallium"], GALLIUM_UNMET_USD),
+        ],
+        columns=["destination", "commodity", "volume", "shortfall_penalty"],
+    )
+    offers = pd.DataFrame(
+        [
+            (o, sup, k, origin, period, price, top, least, fixed, "YOKOHAMA")
+            for o, sup, k, origin, period, price, top, least, fixed in SOURCING_OFFERS
+        ],
+        columns=[
+            "offer",
+            "supplier",
+            "commodity",
+            "origin",
+            "period",
+            "price",
+            "max_volume",
+            "min_volume",
+            "fixed_cost",
+            "destinations",
+        ],
+    )
+    stocks = pd.DataFrame(
+        [("YOKOHAMA", "rare_earths", 400, round(DEMAND["rare_earths"] * 60 / 365), 1_000, 400)],
+        columns=["node", "commodity", "initial", "min_level", "max_level", "holding_cost"],
+    )
+    limits = base["Limits"]
+    limits = limits[limits["rule"] != "titr_capacity"].assign(penalty=None)
+    if origin_cap is not None:
+        rule = pd.DataFrame(
+            [("uranium_origin_cap", "origin_country", "*", "*", "uranium", "*", origin_cap)],
+            columns=["rule", "measure", "value", "destination", "commodity", "period", "max_share"],
+        )
+        limits = pd.concat([limits, rule], ignore_index=True)
+    limits = limits[
+        [
+            "rule",
+            "measure",
+            "value",
+            "destination",
+            "commodity",
+            "period",
+            "max_share",
+            "max_volume",
+        ]
+    ]
+    frames = {
+        "Settings": settings,
+        "Periods": base["Periods"],
+        "Commodities": commodities,
+        "Nodes": nodes,
+        "Legs": legs,
+        "Routes": routes,
+        "Demand": demand,
+        "Offers": offers,
+        "Stocks": stocks,
+        "Limits": limits,
+    }
+    return {name: _blank_as_none(frame.reset_index(drop=True)) for name, frame in frames.items()}
+
+
+# fmt: off
+_SOURCING_SOURCE_ROWS: list[tuple[str, str, str, str]] = [
+    *(row for row in _SOURCE_ROWS if row[0] in ("Settings", "Periods") or (
+        row[0] == "Commodities" and not row[1].startswith("crude_oil"))),
+    ("Nodes", "AKTAU.capacity", "kz_ports", "more than 11 Mt/yr; the whole port, oil included"),
+    ("Nodes", "KURYK.capacity", "kz_ports", "designed for 6 Mt/yr"),
+    ("Nodes", "ALAT.capacity", "alat", "15 Mt/yr now (25 Mt in phase 2)"),
+    ("Nodes", "LIANYUNGANG.capacity", "lianyungang",
+     "410,000 containers a year at an assumed 20 t per container (the conversion is "
+     "illustrative)"),
+    *(row for row in _SOURCE_ROWS if row[0] == "Nodes" and row[1].startswith("*.")),
+    *(row for row in _SOURCE_ROWS if row[0] == "Legs" and "TENGIZ" not in row[1]
+      and "SANGACHAL" not in row[1]),
+    ("Demand", "uranium@YOKOHAMA.volume", ILLUSTRATIVE,
+     "tU a year Japan buys in this plan (a planning figure, not a national total)"),
+    ("Demand", "rare_earths@YOKOHAMA.volume", ILLUSTRATIVE, "t of rare-earth oxides a year"),
+    ("Demand", "gallium@YOKOHAMA.volume", ILLUSTRATIVE, "t a year"),
+    ("Demand", "gallium@YOKOHAMA.shortfall_penalty", ILLUSTRATIVE,
+     "USD per t Japan goes without: twice gallium's value (uranium and rare earths must be "
+     "met)"),
+    ("Offers", "U-KAZATOMPROM.max_volume", "uranium_japan",
+     "Japanese partners in the Kharasan mines may take 2,000 tU/yr"),
+    ("Offers", "U-NAVOIYURAN.max_volume", ILLUSTRATIVE,
+     "tU/yr Navoiyuran (Uzbekistan's state uranium producer) would sell to Japan"),
+    ("Offers", "U-CAMECO.max_volume", ILLUSTRATIVE, "tU/yr of Canadian concentrate by sea"),
+    ("Offers", "U-CAMECO.min_volume", ILLUSTRATIVE, "a term contract's least tU/yr"),
+    ("Offers", "U-CAMECO.fixed_cost", ILLUSTRATIVE, "USD to set up the term contract"),
+    ("Offers", "REO-SARECO.max_volume", "rare_earths",
+     "the SARECO plant targeted 1,500 t of rare-earth oxides"),
+    ("Offers", "REO-LYNAS.max_volume", ILLUSTRATIVE,
+     "t/yr of oxides from the Lynas plant at Kuantan, Malaysia"),
+    ("Offers", "GA-ALKAZ@2026.max_volume", "gallium",
+     "about 15 t/yr from Q3 2026: half a year in 2026"),
+    ("Offers", "GA-ALKAZ@2027.max_volume", "gallium", "about 15 t/yr, all shipped to Japan"),
+    ("Offers", "GA-CN.max_volume", ILLUSTRATIVE,
+     "t/yr a Chinese exporter would sell under export licences"),
+    ("Offers", "GA-CN.fixed_cost", ILLUSTRATIVE, "USD for the export-licence paperwork"),
+    ("Offers", "*.price", ILLUSTRATIVE,
+     "USD per unit at the origin; uranium about US$70-76/lb U3O8, gallium US$550-700/kg, "
+     "rare-earth oxides US$18-23/kg"),
+    ("Stocks", "rare_earths@YOKOHAMA.initial", ILLUSTRATIVE, "t held at the start of 2026"),
+    ("Stocks", "rare_earths@YOKOHAMA.min_level", ILLUSTRATIVE,
+     "the reserve floor: about 60 days of the yearly need (2,000 t x 60 / 365)"),
+    ("Stocks", "rare_earths@YOKOHAMA.max_level", ILLUSTRATIVE, "t the store holds"),
+    ("Stocks", "rare_earths@YOKOHAMA.holding_cost", ILLUSTRATIVE,
+     "USD per t per year: 2 % of the oxides' value"),
+    *(row for row in _SOURCE_ROWS if row[0] == "Limits" and row[1] != "titr_capacity.max_volume"),
+    ("Limits", "uranium_origin_cap.max_share", ILLUSTRATIVE,
+     "the planner's rule: at most 60 % of the uranium from any one origin country"),
+]
+# fmt: on
+
+# What the origin cap costs (README; tests re-solve to check): the plan over 2026-27 in
+# US$ million, with and without uranium_origin_cap.
+SOURCING_COST_MUSD = {"with_cap": 1_215.1, "without_cap": 1_201.3}
+
+
+def sourcing_sources_frame(frames: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """The Sources sheet of the sourcing variant."""
+    frames = sourcing_frames() if frames is None else frames
+    return sources_frame(frames, _SOURCING_SOURCE_ROWS, SOURCING_SHEETS)
+
+
+def sourcing_about_lines() -> list[str]:
+    """The About sheet of the sourcing variant."""
+    with_cap, without = SOURCING_COST_MUSD["with_cap"], SOURCING_COST_MUSD["without_cap"]
+    return [
+        "Japan chooses its suppliers: uranium, rare earths and gallium from Central Asia and "
+        "beyond (corridor sourcing example)",
+        f"Yokohama needs {DEMAND['uranium']:,} tU of uranium, {DEMAND['rare_earths']:,} t of "
+        f"rare-earth oxides and {DEMAND['gallium']} t of gallium a year in 2026 and 2027 "
+        "(Demand). Offers (Offers) compete: uranium from Kazatomprom (Kazakhstan, up to the "
+        "2,000 tU/yr Japanese partners may take), Navoiyuran (Uzbekistan) and Cameco (Canada, "
+        "by sea, a term contract with a minimum and a set-up cost); rare earths from SARECO "
+        "(Kazakhstan) and Lynas (Malaysia); gallium from Aluminium of Kazakhstan and a Chinese "
+        "exporter.",
+        "Yokohama holds a strategic stock of rare earths (Stocks) with a reserve floor of "
+        "about 60 days of use. Offers travel the same corridors as the contract example "
+        "(China, the TITR, Russia), under the same 50 % transit cap and rules.",
+        f"The rule uranium_origin_cap allows at most {ORIGIN_CAP:.0%} of the uranium from any "
+        f"one origin country. Without it the cheapest plan (about US${without:,.1f} M over two "
+        "years) buys all the uranium Navoiyuran and Kazatomprom offer (Kazakhstan two "
+        "thirds). With it Cameco's term contract must be taken, and once taken it sells at "
+        "least 500 tU a year, so Kazakhstan falls to half, not just to 60 %: about "
+        f"US${with_cap:,.1f} M, US${with_cap - without:,.1f} M more.",
+        "Every number is cited or marked illustrative on the Sources sheet; prices, costs and "
+        "the need itself are illustrative.",
+        "Solve it: corridor solve inputs/caspian_sourcing.xlsx -o "
+        "outputs/caspian_sourcing_results.xlsx",
+    ]
+
+
+def write_sourcing_example(path: str | Path) -> Path:
+    """Write the sourcing variant (About, the input sheets, Sources) to `path`."""
+    return _write_book(
+        path, sourcing_about_lines(), sourcing_frames(), SOURCING_SHEETS, sourcing_sources_frame()
+    )
+
+
+def _write_book(
+    path: str | Path,
+    about_text: list[str],
+    frames: dict[str, pd.DataFrame],
+    sheets: Sequence[str],
+    sources: pd.DataFrame,
+) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     path = Path(path)
-    frames = example_frames()
     wb = Workbook()
     about = wb.active
     about.title = "About"
-    for i, line in enumerate(about_lines(), start=1):
+    for i, line in enumerate(about_text, start=1):
         cell = about.cell(row=i, column=1, value=line)
         cell.data_type = "s"
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if i == 1:
             cell.font = Font(bold=True)
     about.column_dimensions["A"].width = 110
-    for name in INPUT_SHEETS:
+    for name in sheets:
         _write_sheet(wb, name, frames[name])
-    _write_sheet(wb, "Sources", sources_frame(frames))
+    _write_sheet(wb, "Sources", sources)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m corridor.example OUT.xlsx [SOURCING.xlsx]``: the contract example, and
+    the sourcing variant when a second path is given."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1 or args[0] in ("-h", "--help"):
-        print("usage: python -m corridor.example OUT.xlsx", file=sys.stderr)
+    if len(args) not in (1, 2) or args[0] in ("-h", "--help"):
+        print("usage: python -m corridor.example OUT.xlsx [SOURCING.xlsx]", file=sys.stderr)
         return 0 if args and args[0] in ("-h", "--help") else 2
-    out = write_example(args[0])
-    print(f"wrote {out}")
+    print(f"wrote {write_example(args[0])}")
+    if len(args) == 2:
+        print(f"wrote {write_sourcing_example(args[1])}")
     return 0
 
 

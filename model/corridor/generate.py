@@ -44,8 +44,29 @@ families, meets some capacities. ``min_volume`` (with ``fixed_costs``) is at mos
 route's smallest per-period load in that plan; lots never cut feasibility. Every route allows
 every commodity (commodity ``modes`` are blank or list every mode used).
 
-Determinism: the same arguments give the same frames; ``fixed_costs`` and ``lots`` draw from
-their own random streams, so switching them on does not change the rest of the instance.
+Sourcing
+--------
+``offers`` (``corridor generate --offers``) makes about half of the (origin-destination pair,
+commodity) combinations that have a contract *sourced*: their destination needs an extra
+volume each period beyond the contracts (a ``Demand`` row per destination, commodity and
+period: the contracts into it plus the extra), and two offers at the pair's origin, listed
+for that destination, can fill it: offer A (cheaper, a ``max_volume`` of 1.2 to 2 times 60 %
+of the extra) and offer B (dearer, a ``max_volume`` of 2 to 4 times 40 % of the extra, half
+of the time a ``min_volume`` of at most half of 40 % of the extra, half of the time a
+``fixed_cost``). Suppliers are drawn from a small pool, so
+a supplier often sells several offers. About 30 % of the sourced combinations (at least
+one) hold a stock at the destination (initial level half the first period's extra, a floor
+of a quarter, half of them soft at a penalty), and half of the Demand rows may go unmet at
+3 x value_per_unit.
+The reference plan buys 60 % of each extra from A and 40 % from B, sends it like the
+contracts (equal split over the pair's families, hence still at most 1/3 through any transit
+country), leaves every stock untouched, and its loads are counted when capacities are set:
+the instance stays feasible. The offers draw from their own random stream; without
+``offers`` the instance is the same as before.
+
+Determinism: the same arguments give the same frames; ``fixed_costs``, ``lots`` and
+``offers`` draw from their own random streams, so switching them on does not change the
+rest of the instance (``offers`` adds load, so capacities are then set higher).
 """
 
 from __future__ import annotations
@@ -174,6 +195,7 @@ def generate_frames(
     cap: float | None = 0.5,
     families: int = 4,
     routes_per_pair: int = 12,
+    offers: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Return a feasible synthetic instance as ``{sheet name: DataFrame}``.
 
@@ -184,7 +206,8 @@ def generate_frames(
     ``lot_size`` and ``lot_cost``. ``cap`` is written as ``default_max_transit_share`` (None
     writes no cap); the instance is feasible for any cap >= 1/3. ``families`` (>= 3) corridor
     families with disjoint transit countries; about ``routes_per_pair`` routes per pair.
-    See the module docstring for the structure.
+    ``offers`` adds a sourcing instance (Demand, Offers, Stocks; see "Sourcing" in the
+    module docstring). See the module docstring for the structure.
     """
     if routes < 3:
         raise ValueError("routes must be at least 3 (three corridor families per pair)")
@@ -200,7 +223,7 @@ def generate_frames(
     if cap is not None and not 0 < cap <= 1:
         raise ValueError("cap must be a share in (0, 1]")
 
-    base_seq, fixed_seq, lots_seq = np.random.SeedSequence(seed).spawn(3)
+    base_seq, fixed_seq, lots_seq, offers_seq = np.random.SeedSequence(seed).spawn(4)
     rng = np.random.default_rng(base_seq)
     F, T, K, R = families, periods, commodities, routes
 
@@ -365,8 +388,17 @@ def generate_frames(
     vol = np.maximum(100.0, np.round(vol_cu[:, None] * swing / cu[c_com][:, None], -2))  # units
     load_ct = vol * cu[c_com][:, None]  # capacity units, contracts x periods
 
+    # ---- sourcing: extra demand at some (pair, commodity) combinations, met by two offers
+    src = (
+        _sourcing(np.random.default_rng(offers_seq), c_pair, c_com, n_pairs, K, T, cu)
+        if offers
+        else None
+    )
+
     # ---- reference plan: equal split over families, then over the family's routes
     pair_load = _row_sums(c_pair, load_ct, n_pairs)
+    if src is not None:  # the offers' volume travels like the contracts' in the reference plan
+        pair_load += _row_sums(src["pair"], src["extra"] * cu[src["com"]][:, None], n_pairs)
     fam_routes = np.bincount(r_pair * F + r_fam, minlength=n_pairs * F)
     fams_in_pair = (fam_routes.reshape(n_pairs, F) > 0).sum(axis=1)
     share = 1.0 / (fams_in_pair[r_pair] * fam_routes[r_pair * F + r_fam])
@@ -490,7 +522,169 @@ def generate_frames(
             "period": period_arr[row_t + 1],
         }
     )
+    if src is not None:
+        frames.update(
+            _sourcing_frames(
+                src, vol, c_pair, c_com, node_id, pair_o, d0 + pair_d, com_rows, period_ids
+            )
+        )
     return frames
+
+
+def _sourcing(
+    rng: np.random.Generator,
+    c_pair: np.ndarray,
+    c_com: np.ndarray,
+    n_pairs: int,
+    K: int,
+    T: int,
+    cu: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The sourced (pair, commodity) combinations: about half of those with a contract, each
+    with an extra volume per period that two offers fill in the reference plan (60 % and
+    40 %), and the offers' terms, drawn so that plan keeps every offer's bounds."""
+    combos = np.unique(c_pair * K + c_com)
+    chosen = combos[rng.random(len(combos)) < 0.5]
+    if len(chosen) == 0:
+        chosen = combos[:1]
+    n = len(chosen)
+    extra_cu = rng.lognormal(np.log(8_000.0), 0.5, n)
+    com = chosen % K
+    swing = rng.uniform(0.8, 1.2, (n, T))
+    extra = np.maximum(100.0, np.round(extra_cu[:, None] * swing / cu[com][:, None], -2))
+    first, second = 0.6 * extra, 0.4 * extra  # the reference plan's split
+    return {
+        "pair": chosen // K,
+        "com": com,
+        "extra": extra,
+        # offer A: cheaper, capped at 1.2 to 2 times its part of the plan
+        "max_a": np.ceil(first.max(axis=1) * rng.uniform(1.2, 2.0, n) / 100.0) * 100.0,
+        "price_a": rng.uniform(0.55, 0.75, n),
+        # offer B: dearer, capped at 2 to 4 times its part, with a minimum (at most half its
+        # part) and a fixed cost half of the time each
+        "max_b": np.ceil(second.max(axis=1) * rng.uniform(2.0, 4.0, n) / 100.0) * 100.0,
+        "min_b": np.where(
+            rng.random(n) < 0.5, np.floor(0.5 * second.min(axis=1) / 100.0) * 100.0, 0.0
+        ),
+        "fixed_b": rng.random(n) < 0.5,
+        "price_b": rng.uniform(0.7, 0.95, n),
+        "stock": (rng.random(n) < 0.3) | (np.arange(n) == 0),  # at least one stock
+        "soft": rng.random(n) < 0.5,
+        "supplier_a": rng.integers(1, 1 + max(3, n // 4), n),
+        "supplier_b": rng.integers(1, 1 + max(3, n // 4), n),
+    }
+
+
+def _sourcing_frames(
+    src: dict[str, np.ndarray],
+    vol: np.ndarray,
+    c_pair: np.ndarray,
+    c_com: np.ndarray,
+    node_id: np.ndarray,
+    pair_o: np.ndarray,
+    pair_dest: np.ndarray,
+    com_rows: list[tuple],
+    period_ids: list[str],
+) -> dict[str, pd.DataFrame]:
+    """Demand, Offers and Stocks sheets of a sourcing instance (see `_sourcing`)."""
+    T = len(period_ids)
+    com_ids = np.array([row[0] for row in com_rows], dtype=object)
+    value = np.array([row[2] for row in com_rows])
+    # Demand per (destination, commodity, period): contracts into it plus the sourced extra
+    dest_c, dest_s = pair_dest[c_pair], pair_dest[src["pair"]]
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "d": np.repeat(dest_c, T),
+                    "k": np.repeat(c_com, T),
+                    "t": np.tile(np.arange(T), len(c_com)),
+                    "v": vol.ravel(),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "d": np.repeat(dest_s, T),
+                    "k": np.repeat(src["com"], T),
+                    "t": np.tile(np.arange(T), len(dest_s)),
+                    "v": src["extra"].ravel(),
+                }
+            ),
+        ]
+    )
+    sourced = set(zip(dest_s.tolist(), src["com"].tolist(), strict=True))
+    frame = frame[[(d, k) in sourced for d, k in zip(frame["d"], frame["k"], strict=True)]]
+    need = frame.groupby(["d", "k", "t"], sort=True)["v"].sum().reset_index()
+    soft = {
+        (d, k): bool(s)
+        for d, k, s in zip(dest_s.tolist(), src["com"].tolist(), src["soft"], strict=True)
+    }
+    demand = pd.DataFrame(
+        {
+            "destination": node_id[need["d"].to_numpy()],
+            "commodity": com_ids[need["k"].to_numpy()],
+            "period": np.array(period_ids, dtype=object)[need["t"].to_numpy()],
+            "volume": need["v"].to_numpy(),
+            "shortfall_penalty": [
+                3.0 * value[k] if soft[(d, k)] else None
+                for d, k in zip(need["d"], need["k"], strict=True)
+            ],
+        }
+    )
+    n = len(src["pair"])
+    ids = _ids("OF", 2 * n, max(4, len(str(2 * n)) + 1))
+    origin = node_id[pair_o[src["pair"]]]
+    dest = node_id[dest_s]
+    k = src["com"]
+    offers = pd.DataFrame(
+        {
+            "supplier": np.concatenate(
+                [
+                    np.array([f"SUP{i:03d}" for i in src["supplier_a"]], dtype=object),
+                    np.array([f"SUP{i:03d}" for i in src["supplier_b"]], dtype=object),
+                ]
+            ),
+            "commodity": np.concatenate([com_ids[k], com_ids[k]]),
+            "origin": np.concatenate([origin, origin]),
+            "price": np.round(
+                np.concatenate([src["price_a"], src["price_b"]]) * value[np.r_[k, k]], 2
+            ),
+            "max_volume": np.concatenate([src["max_a"], src["max_b"]]),
+            "min_volume": np.concatenate([np.zeros(n), src["min_b"]]),
+            "fixed_cost": np.concatenate(
+                [
+                    np.zeros(n),
+                    np.where(
+                        src["fixed_b"], _ceil_nice(0.02 * src["extra"].sum(axis=1) * value[k]), 0.0
+                    ),
+                ]
+            ),
+            "destinations": np.concatenate([dest, dest]),
+        }
+    )
+    order = np.argsort(np.r_[np.arange(n) * 2, np.arange(n) * 2 + 1], kind="stable")
+    offers = offers.iloc[order].reset_index(drop=True)  # each combination's two offers together
+    offers.insert(0, "offer", ids)
+    held = np.flatnonzero(src["stock"])
+    stock_keys = pd.DataFrame({"d": dest_s[held], "k": k[held], "x": src["extra"][held, 0]})
+    stock_keys = stock_keys.drop_duplicates(["d", "k"])
+    x = stock_keys["x"].to_numpy()
+    stocks = pd.DataFrame(
+        {
+            "node": node_id[stock_keys["d"].to_numpy()],
+            "commodity": com_ids[stock_keys["k"].to_numpy()],
+            "initial": np.round(0.5 * x, -1),
+            "min_level": np.round(0.25 * x, -1),
+            "max_level": np.round(2.0 * x, -1),
+            "holding_cost": np.round(0.01 * value[stock_keys["k"].to_numpy()], 2),
+            "penalty": np.where(
+                np.arange(len(x)) % 2 == 0,
+                np.round(0.5 * value[stock_keys["k"].to_numpy()], 2),
+                np.nan,
+            ),
+        }
+    )
+    return {"Demand": demand, "Offers": offers, "Stocks": stocks}
 
 
 # --------------------------------------------------------------------------- counting
@@ -512,11 +706,14 @@ def _is_blank(s: pd.Series) -> pd.Series:
 
 
 def flow_variable_count(frames: dict[str, pd.DataFrame]) -> int:
-    """Flow variables of an instance: sum over contracts of eligible routes x periods.
+    """Flow variables of an instance: sum over contracts of eligible routes x periods, plus,
+    for offers that list their destinations, the routes from the offer's origin to each of
+    them x the offer's periods.
 
     A route is counted as eligible when it is active and joins the contract's origin and
     destination (the generator lets every route carry every commodity); a contract's
-    ``routes`` list, when given, caps the count at the list's length.
+    ``routes`` list, when given, caps the count at the list's length. (An offer destination
+    without a Demand row in some period would count too much; the generator writes none.)
     """
     legs = _sheet(frames, "legs")
     routes = _sheet(frames, "routes")
@@ -556,7 +753,19 @@ def flow_variable_count(frames: dict[str, pd.DataFrame]) -> int:
         has = pd.notna(listed) & (pd.Series(listed).astype(str).str.strip() != "").to_numpy()
         n_list = pd.Series(listed).astype(str).str.split(",").str.len().to_numpy()
         n_routes = np.where(has, np.minimum(n_routes, n_list), n_routes)
-    return int((n_routes * info["n_periods"].to_numpy()).sum())
+    total = int((n_routes * info["n_periods"].to_numpy()).sum())
+    offers = _sheet(frames, "offers")
+    if offers is not None and len(offers) and "destinations" in offers:
+        o = offers.copy()
+        o["origin"] = o["origin"].astype(str).str.strip()
+        o["destination"] = o["destinations"].astype(str).str.split(",")
+        o = o.explode("destination")
+        o["destination"] = o["destination"].str.strip()
+        blank = _is_blank(o["period"]) if "period" in o else pd.Series(True, index=o.index)
+        o["n_periods"] = np.where(blank, n_periods, 1)
+        o = o.merge(per_od, on=["origin", "destination"], how="left")
+        total += int((o["n_routes"].fillna(0) * o["n_periods"]).sum())
+    return total
 
 
 # --------------------------------------------------------------------------- writing
@@ -622,6 +831,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     parser.add_argument("--lots", action="store_true", help="give some routes lot sizes and costs")
     parser.add_argument(
+        "--offers",
+        action="store_true",
+        help="a sourcing instance: Demand beyond the contracts, Offers (with minimums and "
+        "fixed costs) and Stocks",
+    )
+    parser.add_argument(
         "--cap", type=float, default=0.5, help="default_max_transit_share (default 0.5)"
     )
     parser.add_argument("--no-cap", action="store_true", help="write no default transit cap")
@@ -645,15 +860,17 @@ def run_generate(args: argparse.Namespace) -> int:
             fixed_costs=args.fixed_costs,
             lots=args.lots,
             cap=None if args.no_cap else args.cap,
+            offers=args.offers,
         )
     except ValueError as exc:
         print(f"corridor generate: {exc}", file=sys.stderr)
         return 2
     write_workbook(frames, args.out)
     n_flows = flow_variable_count(frames)
+    offers = f", {len(frames['Offers'])} offers" if "Offers" in frames else ""
     print(
         f"wrote {args.out}: {len(frames['Routes'])} routes, "
-        f"{frames['Contracts']['contract'].nunique()} contracts, {n_flows} flow variables"
+        f"{frames['Contracts']['contract'].nunique()} contracts{offers}, {n_flows} flow variables"
     )
     return 0
 

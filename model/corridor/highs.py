@@ -212,6 +212,10 @@ class HighsModel:
         status = self.highs.passModel(lp)
         if status == HighsStatus.kError:
             raise ValueError("HiGHS refused the model (passModel returned an error)")
+        # the costs as HiGHS has them, to check a MIP solved from a start (see run)
+        self._cost = np.array(lp.col_cost_, dtype=float)
+        self._offset = float(lp.offset_)
+        self._start_given = False
         self.handoff_seconds = time.perf_counter() - start
         self._cancel: threading.Event | None = None
         self._progress: Callable[[dict], None] | None = None
@@ -297,11 +301,31 @@ class HighsModel:
         self._started = start = time.perf_counter()
         try:
             h.run()
+            if self._start_given and self._start_misreported():
+                h.clearSolver()  # forget the start (and the basis), then solve from nothing
+                h.run()
         finally:
+            self._start_given = False
             if self._callbacks_on:
                 h.setCallback(None, None)
                 self._callbacks_on = False
         return self._result(time.perf_counter() - start, options)
+
+    def _start_misreported(self) -> bool:
+        """HiGHS 1.16 can end a MIP solved from a start (set_start) whose presolve leaves
+        nothing with "optimal", the start as the plan and an objective of 0, even where a
+        better plan exists. The reported objective is checked against the plan's own cost;
+        on a mismatch the solve is repeated without the start."""
+        info = self.highs.getInfo()
+        if info.primal_solution_status != 2:
+            return False
+        x = np.asarray(self.highs.getSolution().col_value, dtype=float)
+        cost = float(self._cost @ x) + self._offset
+        reported = float(info.objective_function_value)
+        wrong = abs(cost - reported) > 1e-6 * max(1.0, abs(cost), abs(reported))
+        if wrong:
+            log.debug("HiGHS reported %g for a plan costing %g; solving again", reported, cost)
+        return wrong
 
     def _result(self, seconds: float, options: SolveOptions) -> SolveResult:
         h = self.highs
@@ -418,7 +442,9 @@ class HighsModel:
 
     def change_costs(self, cols: np.ndarray, costs: np.ndarray) -> None:
         cols = np.asarray(cols, dtype=np.int32)
-        self.highs.changeColsCost(len(cols), cols, np.asarray(costs, dtype=float))
+        costs = np.broadcast_to(np.asarray(costs, dtype=float), cols.shape)
+        self._cost[cols] = costs
+        self.highs.changeColsCost(len(cols), cols, np.ascontiguousarray(costs))
 
     def change_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         cols = np.asarray(cols, dtype=np.int32)
@@ -480,6 +506,7 @@ class HighsModel:
                 matrix.data.astype(float),
             )
         self.integer = np.concatenate((self.integer, np.zeros(n, dtype=bool)))
+        self._cost = np.concatenate((self._cost, np.asarray(cost, dtype=float)))
         return np.arange(first, first + n)
 
     def basis(self):
@@ -494,6 +521,7 @@ class HighsModel:
         s.col_value = np.asarray(x, dtype=float)
         s.value_valid = True
         self.highs.setSolution(s)
+        self._start_given = True
 
 
 def solve_lp(

@@ -6,7 +6,8 @@
     plan.set_cost("leg", "AX", factor=1.2)          # +20 % on leg AX's transport cost
     plan.set_capacity("node", "Aktau", 4e6)         # every period (or period="2026")
     plan.set_cap(0.4)                               # the default transit cap (or rule=NAME)
-    plan.set_volume("contract", "U-KAP", factor=1.5)
+    plan.set_volume("contract", "U-KAP", factor=1.5)  # or commodity (Demand too), all
+    plan.set_price("supplier", "Cameco", factor=1.1)  # or one offer
     plan.close("country:CN")                        # a closure (spec section 5)
     plan.solve()                                    # warm: from the last basis or plan
     plan.reset()                                    # back to the workbook as read
@@ -18,8 +19,9 @@ stops a running solve from another thread; `SolveOptions.progress` receives the 
 bound and gap of a MIP as it goes. One Plan belongs to one thread at a time; different Plans
 may solve in different threads at once.
 
-``Plan(inputs, closures=True)`` gives every contract a shortfall column (bound 0 until a
-closure or scenario allows it, priced at the contract's penalty or ``closure_penalty``): the
+``Plan(inputs, closures=True)`` gives every contract a shortfall column and every need an
+unmet column (bound 0 until a closure or scenario allows it, priced at the row's penalty or
+``closure_penalty``): the
 stress test, scenarios and sweeps run on such a plan (`whatif.py`).
 """
 
@@ -40,7 +42,7 @@ from .closures import (
     rows_in_scopes,
     touched_scopes,
 )
-from .data import Inputs, expansions_in_effect
+from .data import Inputs, expansions_in_effect, flow_volume_bound, offer_bound
 from .diagnose import diagnose
 from .errors import suggest
 from .highs import HighsModel, Solution, SolveOptions
@@ -326,8 +328,9 @@ class Plan:
         return len(local)
 
     def set_volume(self, kind: str, ident: str | None = None, *, factor: float) -> int:
-        """Scale contracted volume: of one contract, one commodity, or all. Returns the
-        (contract, period) rows changed."""
+        """Scale contracted volume (of one contract, one commodity, or all) and, for a
+        commodity or all, the Demand volumes too. Returns the rows changed (contract
+        periods and needs)."""
         self._known(kind, ident, ("contract", "commodity", "all"))
         demand = self.inputs.contract_rows
         if kind == "all":
@@ -335,38 +338,73 @@ class Plan:
         else:
             mask = (demand[kind] == ident).to_numpy()
         local = np.flatnonzero(mask)
-        block = self.lp.rows["delivery"]
-        volume = block.upper[local] * factor
-        self._row_bounds("delivery", local, volume, volume)
-        short = self.lp.columns.get("shortfall")
-        if short is not None and len(short):
-            rows = short.keys.merge(
-                demand.iloc[local][["contract", "period"]].reset_index(names="d"), how="left"
-            )
-            on = np.flatnonzero(rows["d"].notna().to_numpy())
-            if len(on):
-                cols = short.start + on
-                allowed = short.upper[on] > 0
-                new = np.where(allowed, block.upper[rows["d"].to_numpy()[on].astype(int)], 0.0)
-                self._col_bounds(cols, np.zeros(len(on)), new)
+        changed = 0
+        if "delivery" in self.lp.rows:
+            block = self.lp.rows["delivery"]
+            volume = block.upper[local] * factor
+            self._row_bounds("delivery", local, volume, volume)
+            self._scale_slack("shortfall", "delivery", demand.iloc[local][["contract", "period"]])
+            changed += len(local)
+        needs = self.inputs.needs
+        if kind in ("commodity", "all") and "demand_balance" in self.lp.rows:
+            hit = np.ones(len(needs), dtype=bool) if kind == "all" else needs["commodity"] == ident
+            local = np.flatnonzero(np.asarray(hit))
+            block = self.lp.rows["demand_balance"]
+            self._row_bounds("demand_balance", local, block.lower[local] * factor, INF)
+            keys = ["destination", "commodity", "period"]
+            self._scale_slack("unmet", "demand_balance", needs.iloc[local][keys])
+            changed += len(local)
         self._refresh_route_bounds()
         self.changes.append(f"scale_volume {kind}{':' + ident if ident else ''} x{factor:g}")
+        return changed
+
+    def _scale_slack(self, column: str, row: str, keys) -> None:
+        """Keep the upper bound of shortfall (or unmet) columns at their row's new volume,
+        where the column may be used at all (a bound of 0 stays 0)."""
+        slack = self.lp.columns.get(column)
+        if slack is None or len(slack) == 0 or len(keys) == 0:
+            return
+        block = self.lp.rows[row]
+        cols = slack.locate(keys)
+        cols = cols[cols >= 0]
+        if len(cols) == 0:
+            return
+        local = cols - slack.start
+        volume = block.lower[block.locate(slack.keys.iloc[local]) - block.start]
+        allowed = slack.upper[local] > 0
+        self._col_bounds(cols, np.zeros(len(cols)), np.where(allowed, volume, 0.0))
+
+    def set_price(self, kind: str, ident: str, *, factor: float) -> int:
+        """Scale the price of one offer (kind "offer") or of every offer of one supplier
+        (kind "supplier"), in every period. Returns the offer flows whose cost changed."""
+        flows = self.inputs.flows
+        if kind not in ("offer", "supplier"):
+            raise ValueError(f"set_price takes offer or supplier, not {kind!r}")
+        column = "offer" if kind == "offer" else "supplier"
+        mask = (flows["offer_row"].to_numpy() >= 0) & (flows[column] == ident).to_numpy()
+        local = np.flatnonzero(mask)
+        if len(local):
+            delta = flows["price"].to_numpy(dtype=float)[local] * (factor - 1.0)
+            self._costs("purchase_cost", self.lp.columns["flow"].start + local, delta)
+        self.changes.append(f"set_price {kind}:{ident} x{factor:g}")
         return len(local)
 
     def allow_shortfall(self) -> None:
-        """Every contract may fall short (at its penalty or closure_penalty): a closure's or
-        scenario's emergency footing (needs ``closures=True``)."""
-        short = self.lp.columns.get("shortfall")
+        """Every contract may fall short and every need go unmet (at its penalty or
+        closure_penalty): a closure's or scenario's emergency footing (needs
+        ``closures=True``)."""
         if not self.closures:
             raise RuntimeError("allow_shortfall needs a Plan built with closures=True")
-        if short is None or len(short) == 0:
-            return
-        volume = self.lp.rows["delivery"].upper
-        keys = short.keys
-        rows = self.lp.rows["delivery"].locate(keys)
-        self._col_bounds(
-            short.cols, np.zeros(len(short)), volume[rows - self.lp.rows["delivery"].start]
-        )
+        for column, row, upper in (
+            ("shortfall", "delivery", "upper"),
+            ("unmet", "demand_balance", "lower"),
+        ):
+            slack = self.lp.columns.get(column)
+            if slack is None or len(slack) == 0:
+                continue
+            block = self.lp.rows[row]
+            volume = getattr(block, upper)[block.locate(slack.keys) - block.start]
+            self._col_bounds(slack.cols, np.zeros(len(slack)), volume)
 
     def close(
         self, closure: Closure | str, *, keep_caps: bool = False, lift_rules: bool = False
@@ -397,16 +435,49 @@ class Plan:
         self.changes.append(f"close {closure}")
         return {"flows": local, "lifted_rows": lifted}
 
+    def _volumes(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The contract and need volumes as the program now stands (None: as read)."""
+        delivery = self.lp.rows.get("delivery")
+        balance = self.lp.rows.get("demand_balance")
+        return (
+            delivery.upper.copy() if delivery is not None else None,
+            balance.lower.copy() if balance is not None else None,
+        )
+
+    def _refresh_offer_bounds(self) -> None:
+        """Keep each taken offer's big-M (offer_max) at what the current needs allow."""
+        block = self.lp.rows.get("offer_max")
+        taken = self.lp.columns.get("taken")
+        if block is None or taken is None or len(taken) == 0:
+            return
+        _, need_volume = self._volumes()
+        capacity = (
+            self.lp.rows["capacity_limit"].upper if "capacity_limit" in self.lp.rows else None
+        )
+        big_m = offer_bound(self.inputs, need_volume, capacity)
+        offers = self.inputs.offer_rows
+        local = np.arange(len(block))
+        rows = pd.MultiIndex.from_frame(offers[["offer", "period"]]).get_indexer(
+            pd.MultiIndex.from_frame(block.keys)
+        )
+        cols = taken.locate(block.keys[["offer"]])
+        linked = cols >= 0
+        self._coefficients("offer_max", local[linked], cols[linked], -big_m[rows[linked]])
+
     def _refresh_route_bounds(self) -> None:
-        """Keep each route's big-M (route_open_limit) and most lots (shipments) at the
-        tightest bound the current capacities and volumes give."""
+        """Keep each route's big-M (route_open_limit) and most lots (shipments), and each
+        taken offer's, at the tightest bound the current capacities and volumes give."""
+        self._refresh_offer_bounds()
         if "route_open_limit" not in self.lp.rows and "shipments" not in self.lp.columns:
             return
         inputs = self.inputs
         loads = inputs.route_loads
         flows = inputs.flows
-        delivery = self.lp.rows["delivery"]
-        volume = delivery.upper[flows["contract_row"].to_numpy()]
+        contract_volume, need_volume = self._volumes()
+        capacity = (
+            self.lp.rows["capacity_limit"].upper if "capacity_limit" in self.lp.rows else None
+        )
+        volume = flow_volume_bound(inputs, contract_volume, need_volume, capacity)
         cu = flows["capacity_use"].to_numpy(dtype=float)
         bound = np.bincount(loads.of_flow, weights=cu * volume, minlength=len(loads.keys))
         if "capacity_limit" in self.lp.rows:

@@ -10,6 +10,12 @@ command line solves, with planner-named components: one ``Var`` per column block
     scope_total[destination, commodity, period, origin, contract]
     limit_rule[rule, bound, value, destination, commodity, period, origin, contract]
 
+and with sourcing (an offer's flows are flow[offer, route, period])
+
+    taken[offer]   offer_max[offer, period]   offer_min[offer, period]
+    unmet[destination, commodity, period]     demand_balance[destination, commodity, period]
+    stock_level / stock_draw / stock_below / stock_balance / stock_floor[node, commodity, period]
+
 plus the index sets (``FLOWS``, ``CAPACITIES``, ...), ``cost_terms`` (name -> expression)
 and the objective ``total_cost``, their sum. ``cost_terms`` keeps the objective in step:
 ``m.cost_terms["sanction_risk"] = expr`` adds a term to ``total_cost`` at once, and the

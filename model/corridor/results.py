@@ -20,7 +20,7 @@ from . import __version__
 from .data import Inputs, expansions_in_effect
 from .highs import Solution, SolveOptions, SolveResult, highs_version
 from .lp import LinearProgram
-from .marginal import capacity_values, rule_values
+from .marginal import capacity_values, demand_values, floor_values, offer_values, rule_values
 from .report import Block, ChartSpec, Dashboard, Results
 from .rules import SCOPE_COLUMNS, SHARE_BOUNDS, FlowCodes
 from .schema import COST_COMPONENTS, RESULT_SHEETS, SUMMARY_FORMATS
@@ -128,6 +128,12 @@ def extract(
         res.sheets["Routes"] = routes_sheet(lp, x, flows, inputs)
         if not inputs.expansions.empty:
             res.sheets["Expansions"] = expansions_sheet(lp, x, inputs, capacity)
+        if not inputs.offer_rows.empty:
+            res.sheets["Purchases"] = purchases_sheet(lp, solution, flows, inputs)
+        if not inputs.needs.empty:
+            res.sheets["Demand"] = demand_sheet(lp, x, solution.row_dual, flows, inputs)
+            if not inputs.stocks.empty:
+                res.sheets["Stocks"] = stocks_sheet(lp, x, solution, inputs)
         res.sheets["Exposure matrix"] = exposure_matrix(res.sheets["Exposure"], rules, inputs)
         if extras.rows is not None and len(extras.rows):
             res.sheets["Custom rows"] = extras.rows
@@ -137,8 +143,8 @@ def extract(
             summary[name] = float(value)
         if abs(extras.other_cost) > 1e-6 * max(1.0, abs(result.objective or 0.0)):
             summary["other_cost"] = float(extras.other_cost)
-        per_commodity_units = _volumes(summary, res.sheets["Contracts"], inputs)
-        res.dashboard = dashboard(res, inputs)
+        per_commodity_units = _volumes(summary, res.sheets, flows, inputs)
+        res.dashboard = dashboard(res, inputs, flows)
     res.sheets["Log"] = log_sheet(inputs, options, extras)
     _move_meta_last(summary)
     res.units = summary_units(summary, res.currency, per_commodity_units)
@@ -151,12 +157,16 @@ def _move_meta_last(summary: dict) -> None:
         summary[item] = summary.pop(item)
 
 
-def _volumes(summary: dict, contracts: pd.DataFrame, inputs: Inputs) -> dict[str, str]:
+def _volumes(
+    summary: dict, sheets: dict[str, pd.DataFrame], flows: pd.DataFrame, inputs: Inputs
+) -> dict[str, str]:
     """Contracted, delivered and shortfall: money where every commodity has a value, and one
-    row per commodity in its own unit. Returns the units of the per-commodity rows."""
+    row per commodity in its own unit; `delivered` counts contract deliveries and offer
+    arrivals. With a Demand sheet, per commodity also `demand` (what the needs ask),
+    `bought` (offer purchases, all of which arrive) and `unmet`. Returns the units of the
+    per-commodity rows."""
     com = inputs.commodities
-    per = contracts.groupby("commodity", sort=False)[["volume", "delivered", "shortfall"]].sum()
-    per = per.reindex([k for k in com.index if k in per.index])
+    per = per_commodity(sheets, flows, inputs)
     vpu = com["value_per_unit"].reindex(per.index).astype(float)
     if len(per) and (vpu > 0).all():
         for item, column in (
@@ -166,15 +176,45 @@ def _volumes(summary: dict, contracts: pd.DataFrame, inputs: Inputs) -> dict[str
         ):
             summary[item] = float((per[column] * vpu).sum())
     units = {}
-    for item, column in (
-        ("contracted", "volume"),
-        ("delivered", "delivered"),
-        ("shortfall", "shortfall"),
-    ):
+    items = [("contracted", "volume"), ("delivered", "delivered"), ("shortfall", "shortfall")]
+    if not inputs.needs.empty:
+        items += [("demand", "demand"), ("bought", "bought"), ("unmet", "unmet")]
+    for item, column in items:
         for k, value in per[column].items():
+            if item in ("demand", "bought", "unmet") and not per.at[k, "has_demand"]:
+                continue
             summary[f"{item}:{k}"] = float(value)
             units[f"{item}:{k}"] = str(com.at[k, "unit"] or "")
     return units
+
+
+def per_commodity(
+    sheets: dict[str, pd.DataFrame], flows: pd.DataFrame, inputs: Inputs
+) -> pd.DataFrame:
+    """Per commodity (in its unit, workbook order): contracted volume, delivered (contract
+    deliveries and offer arrivals), contract shortfall, demand, bought and unmet, and
+    whether the commodity has Demand rows."""
+    contracts = sheets["Contracts"]
+    per = contracts.groupby("commodity", sort=False)[["volume", "shortfall"]].sum()
+    delivered = flows.groupby("commodity", sort=False)["x"].sum()
+    is_offer = flows["offer_row"].to_numpy() >= 0
+    bought = flows[is_offer].groupby("commodity", sort=False)["x"].sum()
+    demand = sheets.get("Demand")
+    if demand is not None and len(demand):
+        need = demand.groupby("commodity", sort=False)[["volume", "unmet"]].sum()
+    else:
+        need = pd.DataFrame(columns=["volume", "unmet"], dtype=float)
+    present = set(per.index) | set(need.index) | set(delivered.index)
+    order = [k for k in inputs.commodities.index if k in present]
+    out = pd.DataFrame(index=pd.Index(order, name="commodity"))
+    out["volume"] = per["volume"].reindex(order).fillna(0.0)
+    out["delivered"] = delivered.reindex(order).fillna(0.0)
+    out["shortfall"] = per["shortfall"].reindex(order).fillna(0.0)
+    out["demand"] = need["volume"].reindex(order).fillna(0.0).astype(float)
+    out["bought"] = bought.reindex(order).fillna(0.0)
+    out["unmet"] = need["unmet"].reindex(order).fillna(0.0).astype(float)
+    out["has_demand"] = [k in need.index for k in order]
+    return out
 
 
 def flows_sheet(flows: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
@@ -214,7 +254,8 @@ def contracts_sheet(
     demand = inputs.contract_rows
     n = len(demand)
     of = flows["contract_row"].to_numpy()
-    delivered = np.bincount(of, weights=flows["x"].to_numpy(), minlength=n)
+    mine = of >= 0  # offer flows are not contract deliveries
+    delivered = np.bincount(of[mine], weights=flows["x"].to_numpy()[mine], minlength=n)
     shortfall = np.zeros(n)
     penalty = np.zeros(n)
     short = lp.columns.get("shortfall")
@@ -223,7 +264,7 @@ def contracts_sheet(
         rows = delivery.locate(short.keys) - delivery.start
         shortfall[rows] = x[short.start : short.stop]
         penalty[rows] = lp.cost_vector(["shortfall_cost"])[short.start : short.stop]
-    used = flows[flows["x"] > FLOW_EPS].groupby("contract_row")["route"].agg(", ".join)
+    used = flows[(flows["x"] > FLOW_EPS) & mine].groupby("contract_row")["route"].agg(", ".join)
     # the volume in force: as read, or as a Plan set it
     volume = lp.rows["delivery"].upper if "delivery" in lp.rows else demand["volume"]
     return pd.DataFrame(
@@ -457,6 +498,137 @@ def expansions_sheet(
     )
 
 
+def purchases_sheet(
+    lp: LinearProgram, solution: Solution, flows: pd.DataFrame, inputs: Inputs
+) -> pd.DataFrame:
+    """One row per offer and period: what is bought, its price and cost, whether the offer
+    is taken, the fixed cost paid (on the offer's first row), and for what is not bought the
+    reduced cost and the price at which it would be (marginal.offer_values)."""
+    offers = inputs.offer_rows
+    n = len(offers)
+    row = flows["offer_row"].to_numpy()
+    mine = row >= 0
+    volume = np.bincount(row[mine], weights=flows["x"].to_numpy()[mine], minlength=n)
+    volume[np.abs(volume) < FLOW_EPS] = 0.0
+    x = solution.x
+    taken = np.where(volume > FLOW_EPS, 1.0, 0.0)
+    block = lp.columns.get("taken")
+    has_taken = np.zeros(n, dtype=bool)
+    if block is not None and len(block):
+        pos = block.locate(offers[["offer"]])
+        has_taken = pos >= 0
+        taken[has_taken] = np.round(x[pos[has_taken]])
+    first = ~offers["offer"].duplicated().to_numpy()
+    fixed = (
+        np.where(first & has_taken, offers["fixed_cost"].to_numpy(dtype=float) * taken, 0.0) + 0.0
+    )
+    reduced, breakeven = offer_values(lp, solution, inputs, volume, taken, has_taken)
+    price = offers["price"].to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "offer": offers["offer"].to_numpy(),
+            "supplier": offers["supplier"].to_numpy(),
+            "commodity": offers["commodity"].to_numpy(),
+            "origin": offers["origin"].to_numpy(),
+            "period": offers["period"].to_numpy(),
+            "volume": volume,
+            "price": price,
+            "cost": price * volume,
+            "taken": np.where(taken > 0.5, "yes", "no"),
+            "fixed_cost": fixed,
+            "reduced_cost": reduced,
+            "breakeven_price": breakeven,
+        }
+    )
+
+
+def demand_sheet(
+    lp: LinearProgram,
+    x: np.ndarray,
+    row_dual: np.ndarray | None,
+    flows: pd.DataFrame,
+    inputs: Inputs,
+) -> pd.DataFrame:
+    """One row per need (Demand row and period): what serves it and what is not met."""
+    needs = inputs.needs
+    n = len(needs)
+    need = flows["need"].to_numpy()
+    fx = flows["x"].to_numpy()
+    is_offer = flows["offer_row"].to_numpy() >= 0
+    on = need >= 0
+    contracts = np.bincount(need[on & ~is_offer], weights=fx[on & ~is_offer], minlength=n) * 1.0
+    offers = np.bincount(need[on & is_offer], weights=fx[on & is_offer], minlength=n) * 1.0
+    keys = ["destination", "commodity", "period"]
+    balance = lp.rows["demand_balance"]
+    stock = np.zeros(n)
+    draw = lp.columns.get("stock_draw")
+    if draw is not None and len(draw):
+        at = balance.locate(draw.keys.rename(columns={"node": "destination"})[keys])
+        stock[at - balance.start] = x[draw.start : draw.stop]
+    unmet = np.zeros(n)
+    cost = np.zeros(n)
+    block = lp.columns.get("unmet")
+    if block is not None and len(block):
+        at = balance.locate(block.keys) - balance.start
+        unmet[at] = x[block.start : block.stop]
+        cost[at] = unmet[at] * lp.cost_vector(["unmet_cost"])[block.start : block.stop]
+    for values in (stock, unmet):
+        values[np.abs(values) < FLOW_EPS] = 0.0
+    return pd.DataFrame(
+        {
+            "destination": needs["destination"].to_numpy(),
+            "commodity": needs["commodity"].to_numpy(),
+            "period": needs["period"].to_numpy(),
+            "volume": needs["volume"].to_numpy(dtype=float),
+            "from_contracts": contracts,
+            "from_offers": offers,
+            "from_stock": stock,
+            "unmet": unmet,
+            "unmet_cost": cost,
+            "marginal_cost": demand_values(lp, row_dual),
+        }
+    )
+
+
+def stocks_sheet(
+    lp: LinearProgram, x: np.ndarray, solution: Solution, inputs: Inputs
+) -> pd.DataFrame:
+    """One row per stock and period: opening, arrivals, used, closing, the floor and how far
+    below it the plan goes (soft floors), and what one more unit of floor would cost."""
+    level = lp.columns["stock_level"]
+    keys = level.keys
+    closing = x[level.start : level.stop].copy()
+    closing[np.abs(closing) < FLOW_EPS] = 0.0
+    n = len(keys)
+    stocks = inputs.stocks
+    s = np.repeat(np.arange(len(stocks)), len(inputs.periods))  # stock-major, as built
+    first = np.r_[True, s[1:] != s[:-1]] if n else np.zeros(0, dtype=bool)
+    initial = stocks["initial"].fillna(0.0).to_numpy(dtype=float)[s]
+    opening = np.where(first, initial, np.r_[0.0, closing[:-1]] if n else closing)
+    net = np.zeros(n)
+    draw = lp.columns.get("stock_draw")
+    if draw is not None and len(draw):
+        net[level.locate(draw.keys) - level.start] = x[draw.start : draw.stop]
+    net[np.abs(net) < FLOW_EPS] = 0.0
+    floor = stocks["min_level"].fillna(0.0).to_numpy(dtype=float)[s]
+    below = np.maximum(floor - closing, 0.0)  # what the plan lacks (a hard floor: 0)
+    below[below < FLOW_EPS] = 0.0
+    return pd.DataFrame(
+        {
+            "node": keys["node"].to_numpy(),
+            "commodity": keys["commodity"].to_numpy(),
+            "period": keys["period"].to_numpy(),
+            "opening": opening,
+            "arrivals": np.maximum(-net, 0.0),
+            "used": np.maximum(net, 0.0),
+            "closing": closing,
+            "min_level": floor,
+            "below_min": below,
+            "marginal_cost": floor_values(lp, solution),
+        }
+    )
+
+
 def _row_caps(rules: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     """The general transit-country cap of each destination x commodity x period: the
     smallest max_share of the rules that cap every transit country (value *), the default
@@ -498,8 +670,11 @@ def exposure_matrix(exposure: pd.DataFrame, rules: pd.DataFrame, inputs: Inputs)
     return out[[*SCOPE_KEYS, "cap", *countries]].reset_index(drop=True)
 
 
-def dashboard(res: Results, inputs: Inputs) -> Dashboard:
-    """The one-page headline of a plan (spec section 8)."""
+def dashboard(res: Results, inputs: Inputs, flows: pd.DataFrame) -> Dashboard:
+    """The one-page headline of a plan (spec section 8). `flows`: inputs.flows with the
+    plan's volumes in column x. A commodity's delivered share is the share of what was due
+    (contracted volume and Demand volume) that was not lost (contract shortfall, unmet
+    demand); without a Demand sheet that is delivered / contracted."""
     s = res.summary
     gap = s.get("gap")
     head = [
@@ -514,23 +689,24 @@ def dashboard(res: Results, inputs: Inputs) -> Dashboard:
         if s.get(c)
     ]
     headline = pd.DataFrame(head)
-    contracts = res.sheets["Contracts"]
-    per = contracts.groupby("commodity", sort=False)[["volume", "delivered"]].sum()
+    per = per_commodity(res.sheets, flows, inputs)
     units = inputs.commodities["unit"]
+    # what was due: contracted volume and Demand volume; what was lost: shortfall and unmet
+    due = (per["volume"] + per["demand"]).to_numpy()
+    lost = (per["shortfall"] + per["unmet"]).to_numpy()
+    columns = ["commodity", "unit", "contracted", "delivered", "delivered_share"]
     delivery = pd.DataFrame(
         {
             "commodity": per.index,
             "unit": [units.get(k) or "" for k in per.index],
             "contracted": per["volume"].to_numpy(),
+            "demand": per["demand"].to_numpy(),
             "delivered": per["delivered"].to_numpy(),
-            "delivered_share": np.divide(
-                per["delivered"].to_numpy(),
-                per["volume"].to_numpy(),
-                out=np.zeros(len(per)),
-                where=per["volume"].to_numpy() > 0,
-            ),
+            "delivered_share": np.divide(due - lost, due, out=np.ones(len(per)), where=due > 0),
         }
     )
+    if inputs.needs.empty:
+        delivery = delivery[columns]
     exposure = res.sheets["Exposure"]
     transit = exposure[exposure["measure"] == "transit_country"]
     caps = _row_caps(res.sheets["Rules"], inputs)
@@ -599,6 +775,7 @@ def dashboard(res: Results, inputs: Inputs) -> Dashboard:
                     "commodity": "text",
                     "unit": "text",
                     "contracted": "number",
+                    "demand": "number",
                     "delivered": "number",
                     "delivered_share": "share",
                 },

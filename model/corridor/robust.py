@@ -84,8 +84,7 @@ def evaluate(inputs: Inputs, base: LinearProgram, x_first: np.ndarray, copies, o
     lp = build(inputs)
     builder = RecourseBuilder(lp, inputs, evaluate=True)
     builder.add(copies)
-    keep = {"recourse_shortfall", "recourse_logistics", "floor_slack"}
-    lp.costs = {name: parts for name, parts in lp.costs.items() if name in keep}
+    lp.costs = {name: parts for name, parts in lp.costs.items() if name in builder.cost_names}
     for block in list(lp.columns.values())[: len(base.columns)]:
         value = x_first[block.start : block.stop]
         block.lower = value.copy()
@@ -99,9 +98,10 @@ def evaluate(inputs: Inputs, base: LinearProgram, x_first: np.ndarray, copies, o
 
 def copy_figures(ev: Evaluation, inputs: Inputs, x_first: np.ndarray) -> pd.DataFrame:
     """Per copy and commodity: the plan's delivery in the period, what the closure stops,
-    the recourse delivery, shortfall and its value, logistics costs (recourse and plan);
-    and per copy (commodity ALL): the floor's slack, violation costs (recourse and plan),
-    probability and min_delivery."""
+    the recourse delivery, lost cargo (contract shortfall and unmet demand) and its value,
+    logistics costs (recourse, with stock it draws below the plan's level at replacement
+    cost, and plan); and per copy (commodity ALL): the floors' slack, violation costs
+    (recourse and plan), probability and min_delivery."""
     lp, b, x = ev.lp, ev.builder, ev.x
     flows = inputs.flows
     commodity = flows["commodity"].to_numpy(dtype=object)
@@ -109,17 +109,29 @@ def copy_figures(ev: Evaluation, inputs: Inputs, x_first: np.ndarray) -> pd.Data
     flow = b.columns["flow"]
     fx = x_first[flow.start : flow.stop]
     cost = b.cost
-    rows_of = inputs.contract_rows
-    row_commodity = rows_of["commodity"].to_numpy(dtype=object)
-    plan_short = np.zeros(len(rows_of))  # the plan's own shortfall value per contract row
-    first_short = b.columns.get("shortfall")
-    if first_short is not None and len(first_short):
-        rows = lp.rows["delivery"].locate(first_short.keys) - lp.rows["delivery"].start
-        plan_short[rows] = (cost * x_first)[first_short.start : first_short.stop]
     violation = b.columns.get("rule_violation")
     slack = lp.columns.get("floor_slack")
+    drawn_commodity = None
+    if b.drawdown is not None:
+        drawn_commodity = b.drawdown.keys["commodity"].to_numpy(dtype=object)
+        drawn_value = b.drawdown_cost * x[b.drawdown.start : b.drawdown.stop]
+    # the plan's own lost cargo: value per (period, commodity)
+    plan_lost: dict[tuple, float] = {}
+    for lost in b.lost.values():
+        first = b.columns.get(lost.first)
+        if first is None or len(first) == 0:
+            continue
+        at = pd.MultiIndex.from_frame(lost.table[lost.keys]).get_indexer(
+            pd.MultiIndex.from_frame(first.keys[lost.keys])
+        )
+        value = (cost * x_first)[first.start : first.stop]
+        table = lost.table.iloc[at]
+        for key, v in zip(
+            zip(table["period"], table["commodity"], strict=True), value, strict=True
+        ):
+            plan_lost[key] = plan_lost.get(key, 0.0) + float(v)
     out = []
-    short_at = b.shortfall.start
+    drawn_at = 0
     for k, pick in enumerate(b.picks):
         t, name = pick.period, pick.guard.name
         in_t = period == t
@@ -127,15 +139,22 @@ def copy_figures(ev: Evaluation, inputs: Inputs, x_first: np.ndarray) -> pd.Data
         closed[pick.closed] = True
         copied = pick.cols["flow"]
         rx = x[b.new_ids[k]["flow"]]
-        n = len(b.short_rows[k])
-        sx = x[short_at : short_at + n]
-        sp = b.short_penalty[short_at - b.shortfall.start : short_at - b.shortfall.start + n]
-        short_at += n
-        sk = row_commodity[b.short_rows[k]]
-        for c in pd.unique(commodity[in_t]):
+        lost_k, value_k, of_k = [], [], []
+        for lost in b.lost.values():
+            cols = lost.of(k)
+            lost_k.append(x[cols])
+            value_k.append(x[cols] * lost.penalty[cols - lost.block.start])
+            of_k.append(lost.table["commodity"].to_numpy(dtype=object)[lost.rows[k]])
+        sx = np.concatenate(lost_k) if lost_k else np.zeros(0)
+        sv = np.concatenate(value_k) if value_k else np.zeros(0)
+        sk = np.concatenate(of_k) if of_k else np.zeros(0, dtype=object)
+        drawn = len(pick.cols.get("stock_level", ()))
+        dk = drawn_commodity[drawn_at : drawn_at + drawn] if drawn else np.zeros(0, dtype=object)
+        dv = drawn_value[drawn_at : drawn_at + drawn] if drawn else np.zeros(0)
+        drawn_at += drawn
+        for c in pd.unique(np.concatenate([commodity[in_t], sk])):
             of_c = np.flatnonzero(in_t & (commodity == c))
             mine = commodity[copied] == c
-            rows_c = np.flatnonzero((rows_of["period"] == t).to_numpy() & (row_commodity == c))
             out.append(
                 {
                     "closure": name,
@@ -145,9 +164,10 @@ def copy_figures(ev: Evaluation, inputs: Inputs, x_first: np.ndarray) -> pd.Data
                     "stopped": float(fx[of_c[closed[of_c]]].sum()),
                     "delivered": float(rx[mine].sum()),
                     "shortfall": float(sx[sk == c].sum()),
-                    "shortfall_value": float((sx * sp)[sk == c].sum()),
-                    "plan_shortfall_value": float(plan_short[rows_c].sum()),
-                    "logistics": float(cost[flow.start + copied[mine]] @ rx[mine]),
+                    "shortfall_value": float(sv[sk == c].sum()),
+                    "plan_shortfall_value": plan_lost.get((t, c), 0.0),
+                    "logistics": float(cost[flow.start + copied[mine]] @ rx[mine])
+                    + float(dv[dk == c].sum()),
                     "plan_logistics": float(cost[flow.start + of_c] @ fx[of_c]),
                 }
             )
@@ -329,13 +349,16 @@ def _binding_copies(out: RobustOutcome) -> set[tuple[str, str]]:
     """(closure, period) whose delivery floors have a non-zero dual in the master (with the
     integer decisions fixed)."""
     dual = out.solution.row_dual
-    floor = out.lp.rows.get("delivery_floor")
-    if dual is None or floor is None or len(floor) == 0:
+    if dual is None:
         return set()
-    y = dual[floor.start : floor.stop]
-    hit = np.abs(y) > 1e-9
-    keys = floor.keys[hit]
-    return set(zip(keys["closure"], keys["period"], strict=True))
+    binding = set()
+    for name in ("delivery_floor", "demand_floor"):
+        floor = out.lp.rows.get(name)
+        if floor is None or len(floor) == 0:
+            continue
+        keys = floor.keys[np.abs(dual[floor.start : floor.stop]) > 1e-9]
+        binding |= set(zip(keys["closure"], keys["period"], strict=True))
+    return binding
 
 
 def booking_sheet(out: RobustOutcome) -> pd.DataFrame:

@@ -743,8 +743,9 @@ CLOSURE_REPORT: tuple[ResultColumn, ...] = (
     ),
     _r(
         "logistics_cost_change",
-        "Every cost but shortfall and violations: re-plan minus base (commodity's flows; "
-        "on ALL, the whole plan)",
+        "Every cost but lost cargo (shortfall, unmet demand) and penalties (rule violations, "
+        "soft floors): re-plan minus base (commodity's flows, purchases included; on ALL, the "
+        "whole plan)",
         "money",
         "money",
     ),
@@ -784,7 +785,12 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         ),
         _r("cost", "volume x unit_cost", "money", "money"),
         _r("offer", "Offer id (blank for a contract's flow)", "text"),
-        _r("price", "Purchase price per unit (blank for a contract's flow)", "money"),
+        _r(
+            "price",
+            "Purchase price per unit (blank for a contract's flow)",
+            "money",
+            "money/commodity unit",
+        ),
         _r("days", "Transit time of the route", "number", "days"),
     ),
     "Contracts": (
@@ -807,6 +813,28 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         _r("price", "Price per unit", "money", "money/commodity unit"),
         _r("cost", "price x volume", "money", "money"),
         _r("taken", "yes when the offer is taken (its decision, or it sells anything)", "text"),
+        _r(
+            "fixed_cost",
+            "The offer's fixed cost, paid once when it is taken (on its first row); with cost, "
+            "it makes up purchase_cost",
+            "money",
+            "money",
+        ),
+        _r(
+            "reduced_cost",
+            "For what is not bought: how much the price must fall before it is; for an offer "
+            "not taken its fixed cost counts too, spread over what it could sell (0 where "
+            "bought); from the LP duals with integer decisions held as planned; local; blank "
+            "when not computed or the offer could never sell its minimum",
+            "money",
+            "money/commodity unit",
+        ),
+        _r(
+            "breakeven_price",
+            "price - reduced_cost: the price at which it would be bought (blank where bought)",
+            "money",
+            "money/commodity unit",
+        ),
     ),
     "Demand": (
         _r("destination", "Destination node", "text"),
@@ -818,6 +846,14 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         _r("from_stock", "Drawn from stock (net of stock added)", "number", "commodity units"),
         _r("unmet", "Not met", "number", "commodity units"),
         _r("unmet_cost", "Penalty for the unmet demand", "money", "money"),
+        _r(
+            "marginal_cost",
+            "Cost of meeting one more unit of this demand (the dual of its balance; at most its "
+            "penalty); from the LP duals with integer decisions held as planned; valid for "
+            "small changes only; blank when not computed",
+            "money",
+            "money/commodity unit",
+        ),
     ),
     "Stocks": (
         _r("node", "Node holding the stock", "text"),
@@ -829,6 +865,14 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         _r("closing", "Level at the end of the period", "number", "commodity units"),
         _r("min_level", "Reserve floor", "number", "commodity units"),
         _r("below_min", "Amount below the floor (soft floors)", "number", "commodity units"),
+        _r(
+            "marginal_cost",
+            "Cost of one more unit of reserve floor in this period (at most a soft floor's "
+            "penalty); from the LP duals with integer decisions held as planned; valid for "
+            "small changes only; blank when not computed",
+            "money",
+            "money/commodity unit",
+        ),
     ),
     "Exposure": (
         _r("destination", "Destination node", "text"),
@@ -964,7 +1008,11 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
             "only, tightest cap, unit slip",
             "text",
         ),
-        _r("kind", "contract, capacity, rule, closure or note", "text"),
+        _r(
+            "kind",
+            "contract, demand, capacity, rule, stock (a reserve floor), closure or note",
+            "text",
+        ),
         _r("target", "What to change", "text"),
         _r("period", "Period", "text"),
         _r("current", "Its value now", "general"),
@@ -1114,7 +1162,10 @@ RESULT_SHEETS = {name: RESULT_SHEETS[name] for name in RESULT_ORDER}
 
 # Summary items in order, with the format of their value and their unit ("currency" stands
 # for the run's currency). Per-commodity rows follow the value rows:
-# contracted:<commodity>, delivered:<commodity>, shortfall:<commodity> in the commodity's unit.
+# contracted:<commodity>, delivered:<commodity> (contract deliveries and offer arrivals),
+# shortfall:<commodity> in the commodity's unit; with a Demand sheet, for each commodity it
+# asks for, also demand:<commodity>, bought:<commodity> (offer purchases) and
+# unmet:<commodity>.
 COST_COMPONENTS = (
     "transport_cost",
     "handling_cost",
@@ -1149,7 +1200,7 @@ SUMMARY_FORMATS: dict[str, tuple[str, str]] = {
     "time_of_run": ("text", ""),
 }
 SUMMARY_ITEMS = tuple(SUMMARY_FORMATS)
-PER_COMMODITY_ITEMS = ("contracted", "delivered", "shortfall")
+PER_COMMODITY_ITEMS = ("contracted", "delivered", "shortfall", "demand", "bought", "unmet")
 
 
 def normalise_name(text: object) -> str:

@@ -959,6 +959,46 @@ def check_offer_routes(
             )
 
 
+def check_demand_max_days(
+    table: Table,
+    demand: pd.DataFrame,
+    offers: pd.DataFrame,
+    routes: pd.DataFrame,
+    allowed: set[tuple[str, str]],
+    issues: Issues,
+) -> None:
+    """Warnings: a Demand row whose max_days leaves every offer that could serve it without
+    a route (offers would reach it on slower routes); contracts and stock may still serve
+    it, else it goes unmet or, where it must be met, the plan is infeasible."""
+    timed = demand[demand["max_days"].notna()]
+    if timed.empty or offers.empty:
+        return
+    served = offer_destinations(offers, demand)
+    if served.empty:
+        return
+    cand = eligible_routes(served, routes, allowed)
+    cand = cand.join(served[["destination", "commodity", "offer_days"]], on="pos")
+    cand = cand[cand["days"] <= cand["offer_days"] + 1e-9]
+    for rec in timed.to_dict("records"):
+        mine = cand[
+            (cand["destination"] == rec["destination"]) & (cand["commodity"] == rec["commodity"])
+        ]
+        limit = float(rec["max_days"])
+        if mine.empty or (mine["days"] <= limit + 1e-9).any():
+            continue
+        fastest = mine.loc[mine["days"].idxmin()]
+        issues.warn(
+            table.sheet,
+            table.cell("max_days", rec["_row"]),
+            "max_days",
+            limit,
+            f"demand for {rec['commodity']} at {rec['destination']}: no offer reaches it "
+            f"within max_days {limit:g} (fastest: {fastest['route']}, {fastest['days']:g} "
+            "days); only contracts and stock can serve it",
+            "too-slow",
+        )
+
+
 def _members(routes: pd.DataFrame) -> pd.DataFrame:
     """(route, type, id): the nodes and legs of each route, and the route itself."""
     parts = []

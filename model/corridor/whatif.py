@@ -7,14 +7,16 @@ rebuild):
 ``close``           kind:id of the closure vocabulary (closures.py)
 ``scale_capacity``  node/leg/route:id or all, factor on capacity
 ``scale_cost``      leg/route:id or all, factor on transport cost
-``scale_volume``    contract/commodity:id or all, factor on contracted volume
+``scale_volume``    contract/commodity:id or all, factor on contracted volume (a commodity
+                    or all: on its Demand volumes too)
 ``set_limit``       rule:name, new max_share (rule:default_cap sets the default cap)
+``set_price``       offer/supplier:id, factor on the offer's (or supplier's) prices
 
-A what-if plan is an emergency footing: every contract may fall short, at its penalty or
-``closure_penalty``. `solve_delivery_first` first maximises delivery (the sum over contract
-rows of the share delivered, so a small contract counts as much as a large one: a whole
-uranium contract is never traded for a sliver of oil), then minimises cost with that
-delivery held.
+A what-if plan is an emergency footing: every contract may fall short and every need go
+unmet, at its penalty or ``closure_penalty``. `solve_delivery_first` first maximises delivery
+(the sum over contract rows and needs of the share delivered, so a small contract counts as
+much as a large one: a whole uranium contract is never traded for a sliver of oil), then
+minimises cost with that delivery held.
 
 `snapshot` keeps what a report needs of a solved plan (small enough to send back from a
 worker process); `closure_report` sets a snapshot against the base plan in the columns of
@@ -96,6 +98,8 @@ def apply_changes(
             plan.set_volume(kind, ident, factor=float(ch.value))
         elif ch.change == "set_limit":
             plan.set_cap(float(ch.value), rule=ident or DEFAULT_CAP_RULE)
+        elif ch.change == "set_price":
+            plan.set_price(kind, ident, factor=float(ch.value))
         else:
             raise ValueError(f"unknown change {ch.change!r}; use one of {', '.join(CHANGES)}")
     rows = np.unique(np.concatenate(lifted)) if lifted else np.zeros(0, dtype=np.int64)
@@ -103,26 +107,44 @@ def apply_changes(
     return [k for k in plan.inputs.commodities.index if k in touched]
 
 
+def _slacks(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """The shortfall and unmet columns, and each one's volume (its row's, as it stands)."""
+    cols, volumes = [], []
+    for column, row, side in (
+        ("shortfall", "delivery", "upper"),
+        ("unmet", "demand_balance", "lower"),
+    ):
+        slack = plan.lp.columns.get(column)
+        if slack is None or len(slack) == 0:
+            continue
+        block = plan.lp.rows[row]
+        cols.append(slack.cols)
+        volumes.append(getattr(block, side)[block.locate(slack.keys) - block.start])
+    if not cols:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(cols), np.concatenate(volumes)
+
+
 def solve_delivery_first(plan: Plan, options: SolveOptions | None = None) -> Solution:
     """Maximise delivery, then minimise cost with it held (see the module docstring)."""
-    short = plan.lp.columns.get("shortfall")
-    if short is None or len(short) == 0:
+    short_cols, volume = _slacks(plan)
+    if len(short_cols) == 0:
         return plan.solve(options, duals=False)
-    delivery = plan.lp.rows["delivery"]
-    volume = delivery.upper[delivery.locate(short.keys) - delivery.start]
     weight = np.where(volume > 0, 1.0 / np.maximum(volume, 1e-12), 0.0)
     h = plan.highs
     n = plan.lp.n_cols
     every = np.arange(n)
     cost = plan.lp.cost_vector()
     h.change_costs(every, np.zeros(n))
-    h.change_costs(short.cols, weight)
+    h.change_costs(short_cols, weight)
     first = plan.solve(options, duals=False)
     h.change_costs(every, cost)
     if not first.has_solution:
         return first
     least = max(0.0, float(first.result.objective))
-    row = sp.csr_array((weight, (np.zeros(len(short), dtype=np.int64), short.cols)), shape=(1, n))
+    row = sp.csr_array(
+        (weight, (np.zeros(len(short_cols), dtype=np.int64), short_cols)), shape=(1, n)
+    )
     added = h.add_rows(np.array([-INF]), np.array([least * (1 + DELIVERY_SLACK) + 1e-9]), row)
     try:
         solution = plan.solve(options, duals=False)
@@ -170,15 +192,29 @@ def snapshot(plan: Plan, solution: Solution, name: str, *, with_flows: bool = Fa
     per = frame.groupby("commodity", sort=False)[["delivered", "logistics"]].sum()
     per["shortfall"] = 0.0
     per["shortfall_value"] = 0.0
-    short = lp.columns.get("shortfall")
-    if short is not None and len(short):
-        sx = x[short.start : short.stop]
-        demand = inputs.contract_rows
-        delivery = lp.rows["delivery"]
-        rows = delivery.locate(short.keys) - delivery.start
-        k = demand["commodity"].to_numpy(dtype=object)[rows]
-        s = pd.DataFrame({"commodity": k, "shortfall": sx, "value": sx * cost[short.cols]})
+    parts = []  # contract shortfall and unmet demand: the cargo the plan loses
+    for column in ("shortfall", "unmet"):
+        slack = lp.columns.get(column)
+        if slack is None or len(slack) == 0:
+            continue
+        sx = x[slack.start : slack.stop]
+        k = (
+            slack.keys["commodity"].to_numpy(dtype=object)
+            if column == "unmet"
+            else (
+                inputs.contract_rows["commodity"].to_numpy(dtype=object)[
+                    lp.rows["delivery"].locate(slack.keys) - lp.rows["delivery"].start
+                ]
+            )
+        )
+        parts.append(
+            pd.DataFrame({"commodity": k, "shortfall": sx, "value": sx * cost[slack.cols]})
+        )
+    if parts:
+        s = pd.concat(parts, ignore_index=True)
         agg = s.groupby("commodity", sort=False)[["shortfall", "value"]].sum()
+        per = per.reindex(list(per.index) + [k for k in agg.index if k not in per.index])
+        per[["delivered", "logistics"]] = per[["delivered", "logistics"]].fillna(0.0)
         per["shortfall"] = agg["shortfall"].reindex(per.index).fillna(0.0)
         per["shortfall_value"] = agg["value"].reindex(per.index).fillna(0.0)
     order = [c for c in inputs.commodities.index if c in per.index]
@@ -259,10 +295,13 @@ def closure_report(
     return pd.DataFrame(rows, columns=REPORT_COLUMNS)
 
 
+LOST = ("shortfall_cost", "unmet_cost", "violation_cost", "stock_penalty_cost")
+
+
 def _logistics(snap: Snapshot) -> float:
-    """Every cost but shortfall and violations."""
-    excluded = snap.costs.get("shortfall_cost", 0.0) + snap.costs.get("violation_cost", 0.0)
-    return float(snap.objective - excluded)
+    """Every cost but lost cargo (contract shortfall, unmet demand) and penalties for
+    breaking a rule or a soft reserve floor."""
+    return float(snap.objective - sum(snap.costs.get(c, 0.0) for c in LOST))
 
 
 def worst_share(report: pd.DataFrame) -> float:

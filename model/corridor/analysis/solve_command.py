@@ -39,14 +39,45 @@ def summary_lines(results: Results, message: str = "") -> list[str]:
                 f"({share:.1%})"
             )
         lines.append("delivered: " + "; ".join(shown))
+    lines += sourcing_lines(results)
     exposure = results.sheets.get("Exposure")
     if exposure is not None and not exposure.empty:
         transit = exposure[exposure["measure"] == "transit_country"]
         top = transit.groupby("value")["share"].max().sort_values(ascending=False).head(6)
-        lines.append(
-            "highest transit share per country: "
-            + ", ".join(f"{k} {v:.0%}" for k, v in top.items())
-        )
+        if len(top):
+            lines.append(
+                "highest transit share per country: "
+                + ", ".join(f"{k} {v:.0%}" for k, v in top.items())
+            )
+    return lines
+
+
+def sourcing_lines(results: Results, most: int = 8) -> list[str]:
+    """Demand met per commodity in its unit, and what each offer taken sells over the
+    horizon (the largest first)."""
+    lines = []
+    demand = results.sheets.get("Demand")
+    if demand is not None and len(demand):
+        per = demand.groupby("commodity", sort=False)[["volume", "unmet"]].sum()
+        shown = []
+        for k, row in per.iterrows():
+            unit = results.units.get(f"demand:{k}", "")
+            met = row["volume"] - row["unmet"]
+            share = met / row["volume"] if row["volume"] > 0 else 1.0
+            shown.append(
+                f"{k} {fmt_number(met)} of {fmt_number(row['volume'])} {unit} ({share:.1%})"
+            )
+        lines.append("demand met: " + "; ".join(shown))
+    purchases = results.sheets.get("Purchases")
+    if purchases is not None and len(purchases):
+        bought = purchases.groupby(["offer", "supplier", "commodity"], sort=False)["volume"].sum()
+        bought = bought[bought > 0].sort_values(ascending=False)
+        shown = [
+            f"{o} ({s}) {fmt_number(v)} {results.units.get(f'bought:{k}', '')} {k}"
+            for (o, s, k), v in bought.head(most).items()
+        ]
+        more = f"; and {len(bought) - most} more" if len(bought) > most else ""
+        lines.append("bought: " + ("; ".join(shown) or "nothing") + more)
     return lines
 
 

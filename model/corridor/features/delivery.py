@@ -46,8 +46,10 @@ def define(lp: LinearProgram, inputs, closures: bool = False) -> None:
         doc="commodity units not delivered",
     )
     flow = lp.columns["flow"]
+    of = flows["contract_row"].to_numpy()
+    mine = np.flatnonzero(of >= 0)  # offer flows (contract_row -1) are not contract deliveries
     terms = Terms()
-    terms.add(flows["contract_row"].to_numpy(), flow.cols)
+    terms.add(of[mine], flow.start + mine)
     terms.add(penalised, short.cols)
     lp.add_rows("delivery", demand[KEYS], terms, lower=volume, upper=volume)
     lp.add_cost("shortfall_cost", short.cols, penalty[penalised])

@@ -1,29 +1,39 @@
 """Robust plans: one recourse copy of the program per guarded closure and period (spec 7).
 
-The plan itself is the first stage: flows x, route use y, expansions z, bookings b (and, with
-sourcing, offers taken and stock levels). For each guarded closure s (a `Guard`: kind:id,
-probability p_s, min_delivery m_s) and each period t, a second-stage copy re-plans period t
-with s closed, *given* the first stage:
+The plan itself is the first stage: flows x, route use y, expansions z, bookings b, offers
+taken u and stock levels. For each guarded closure s (a `Guard`: kind:id, probability p_s,
+min_delivery m_s) and each period t, a second-stage copy re-plans period t with s closed,
+*given* the first stage:
 
     copy of every period-t column of the program (flows on routes s does not close, rule
-        violations, scope totals), with the plan's bounds and costs
-    copy of every period-t row: delivery, capacities (with the plan's z), route use (flow only
-        on routes the plan opened: load <= M y), share totals and rules; not copied: minimum
-        volumes and lots (no emergency honours them), rules pooling the whole horizon, and
-        the default cap in the scopes s takes a usable route from (spec section 5)
+        violations, scope totals, stock levels and draws), with the plan's bounds and costs
+    copy of every period-t row: delivery and demand balances, capacities (with the plan's
+        z), route use (flow only on routes the plan opened: load <= M y), offer maxima (an
+        offer with a taken column sells only if the plan took it; one without, a spot
+        offer, within its max_volume), stock balances (from the plan's closing level of
+        t-1 or initial, down to zero: no reserve floor in an emergency), share totals and
+        rules; not copied: minimum volumes, offer minima and lots (no emergency honours
+        them), rules pooling the whole horizon, and the default cap in the scopes s takes a
+        usable route from (spec section 5)
     recourse_shortfall[s,c,t] in [0, volume], at the contract's penalty or closure_penalty
-    recourse_booking[s,r,t]:   load_s,t[r] - b[r,t] <= 0          (routes with a booking cost)
-    delivery_floor[s,c,t]:     sum_r x_s,t[c,r] - m_s * sum_r x[c,r,t] >= 0
-    recourse_cost[s,t]:        e[s,t] - rc_s,t + pc_t >= 0,  e >= 0   (only where p_s > 0)
+    recourse_unmet[s,d,k,t]   in [0, volume], at the need's penalty or closure_penalty
+    recourse_stock_drawdown[s,n,k,t] >= level[n,k,t] - level_s,t[n,k,t], at replacement_cost
+    recourse_booking[s,r,t]:  load_s,t[r] - b[r,t] <= 0            (routes with a booking cost)
+    delivery_floor[s,c,t]:    sum_r x_s,t[c,r] - m_s * sum_r x[c,r,t] >= 0
+    demand_floor[s,d,k,t]:    volume - unmet_s,t >= m_s * (volume - unmet[d,k,t])
+                              (what the need is served: contracts, offers and stock)
+    recourse_cost[s,t]:       e[s,t] - rc_s,t + pc_t >= 0,  e >= 0   (only where p_s > 0)
 
-with rc_s,t the copy's period cost (transport, handling, carrying, carbon, shortfall at its
-penalty, violations) and pc_t the plan's own period-t cost; the objective gains
-``expected_recourse_cost`` = sum_s,t p_s e[s,t]: a closure never earns a saving, so a robust
-plan never costs less than the plan without robust mode.
+with rc_s,t the copy's period cost (transport, handling, carrying, carbon, offer prices,
+shortfall and unmet demand at their penalties, violations, stock drawn below the plan's
+closing level at its replacement cost) and pc_t the plan's own period-t cost; the objective
+gains ``expected_recourse_cost`` = sum_s,t p_s e[s,t]: a closure never earns a saving, so a
+robust plan never costs less than the plan without robust mode.
 
 A copy is built by slicing the program: every block declares its role (`COLUMN_ROLES`,
-`ROW_ROLES`); a column of another period or of the first stage (y, z, b) is *linked* (the
-copy's rows refer to the plan's own column). A new feature must declare its blocks here.
+`ROW_ROLES`); a column of another period or of the first stage (y, z, b, u) is *linked*
+(the copy's rows refer to the plan's own column). A new feature must declare its blocks
+here.
 
 `define(lp, inputs, copies)` adds the copies listed ((guard, period) pairs; all when None):
 the extensive form in one program. robust.py solves it, adding copies lazily.
@@ -37,8 +47,9 @@ import numpy as np
 import pandas as pd
 
 from ..closures import Closure, closed_flows, parse_closure, rows_in_scopes, touched_scopes
-from ..lp import INF, LinearProgram, Terms
+from ..lp import INF, Columns, LinearProgram, Terms
 from ..rules import DEFAULT_CAP_RULE
+from .stocks import stock_periods
 
 # how each block of the program enters a recourse copy
 COLUMN_ROLES = {
@@ -50,6 +61,11 @@ COLUMN_ROLES = {
     "build": "link",
     "booking": "link",
     "shipments": "drop",  # lots do not apply in an emergency
+    "taken": "link",  # the recourse buys only from offers the plan took
+    "unmet": "replace",  # every need gets a recourse unmet instead
+    "stock_level": "copy",
+    "stock_draw": "copy",
+    "stock_below": "drop",  # no reserve floor in an emergency
 }
 ROW_ROLES = {
     "delivery": "copy",
@@ -60,7 +76,18 @@ ROW_ROLES = {
     "scope_total_def": "copy",
     "limit_rule": "copy",
     "booking_fit": "drop",  # the copy has its own recourse_booking rows
+    "offer_max": "copy",
+    "offer_min": "drop",
+    "demand_balance": "copy",
+    "stock_balance": "copy",
+    "stock_floor": "drop",
 }
+# cargo a copy may lose: the first-stage column it replaces, the balance row it joins, the
+# table of those rows (an Inputs attribute) and their keys
+LOST = (
+    ("shortfall", "delivery", "contract_rows", ["contract", "period"]),
+    ("unmet", "demand_balance", "needs", ["destination", "commodity", "period"]),
+)
 # the cost terms of a period's cost (holding costs are the plan's either way)
 PERIOD_COSTS = (
     "transport_cost",
@@ -150,6 +177,24 @@ class _Copy:
     closed: np.ndarray  # flow positions the closure removes (all periods)
 
 
+@dataclass
+class _Lost:
+    """The recourse columns of one kind of lost cargo (contract shortfall or unmet demand)."""
+
+    first: str  # the first-stage block it replaces
+    row: str  # the balance row block it joins
+    table: pd.DataFrame  # the balance rows' table (contract_rows or needs)
+    keys: list[str]
+    block: Columns  # recourse_<first>, copy after copy
+    rows: list[np.ndarray]  # per copy: the table positions of its columns
+    starts: list[int]  # per copy: its first column
+    penalty: np.ndarray  # per column
+
+    def of(self, k: int) -> np.ndarray:
+        """The columns of copy k."""
+        return self.starts[k] + np.arange(len(self.rows[k]))
+
+
 def _select(columns: dict, row_blocks: dict, inputs, guard: Guard, period: str) -> _Copy:
     """What the copy of (guard, period) takes from the first stage's blocks."""
     closed = closed_flows(inputs, guard.closure)
@@ -180,7 +225,7 @@ class RecourseBuilder:
     """Adds recourse copies to a program (see the module docstring).
 
     With `evaluate`, the copies are built to be judged against a fixed first stage instead:
-    each copy's columns carry their period costs, each delivery floor gets a slack
+    each copy's columns carry their period costs (`cost_names`), each floor gets a slack
     (`floor_slack`, at a cost above any other) and no recourse_excess rows are made; the
     caller fixes the first-stage columns and minimises, so every copy gets its least-cost
     recourse and the slack says by how much its floor fails."""
@@ -205,15 +250,17 @@ class RecourseBuilder:
             if COLUMN_ROLES.get(name) in ("drop", "replace"):
                 dropped[block.start : block.stop] = True
         self.dropped = dropped
+        # the cost terms an evaluation minimises
+        self.cost_names = ["recourse_logistics", "floor_slack"]
+        self.cost_names += [f"recourse_{first}" for first, *_ in LOST]
+        self.cost_names.append("recourse_stock_drawdown")
 
     def add(self, copies: list[tuple[Guard, str]]) -> None:
         lp, inputs = self.lp, self.inputs
         if not copies:
             return
         picks = [_select(self.columns, self.row_blocks, inputs, g, t) for g, t in copies]
-        flows = inputs.flows
-        rows_of = inputs.contract_rows
-        # ---- columns: the copied blocks, then shortfall and cost excess
+        # ---- columns: the copied blocks, then lost cargo, stock drawdown and cost excess
         new_ids: list[dict[str, np.ndarray]] = [dict() for _ in picks]
         # recourse columns carry no cost of their own: a copy's cost enters only through
         # recourse_excess, weighed by the closure's probability
@@ -239,28 +286,11 @@ class RecourseBuilder:
                 n = len(pick.cols[name])
                 new_ids[k][name] = np.arange(start, start + n)
                 start += n
-        # recourse shortfall: every contract row of the period
-        short_keys, short_upper, short_cost, short_rows = [], [], [], []
-        penalty = rows_of["penalty"].to_numpy(dtype=float)
-        penalty = np.where(np.isnan(penalty), inputs.closure_penalty, penalty)
-        volume = rows_of["volume"].to_numpy(dtype=float)
-        for pick in picks:
-            local = np.flatnonzero((rows_of["period"] == pick.period).to_numpy())
-            keys = rows_of.iloc[local][["contract", "period"]].copy()
-            keys.insert(0, "closure", pick.guard.name)
-            short_keys.append(keys)
-            short_upper.append(volume[local])
-            short_cost.append(penalty[local])
-            short_rows.append(local)
-        shortfall = lp.add_columns(
-            "recourse_shortfall",
-            pd.concat(short_keys, ignore_index=True),
-            upper=np.concatenate(short_upper),
-        )
-        self.short_penalty = np.concatenate(short_cost)
+        self.picks, self.new_ids = picks, new_ids
+        self.lost = self._lost_columns(picks)
+        self.drawdown = self._drawdown_columns(picks)
         if self.evaluate:
-            lp.add_cost("recourse_shortfall", shortfall.cols, self.short_penalty)
-            for name in new_ids[0] if new_ids else ():
+            for name in new_ids[0]:
                 cols = np.concatenate([ids[name] for ids in new_ids])
                 src = np.concatenate([self.columns[name].start + p.cols[name] for p in picks])
                 lp.add_cost("recourse_logistics", cols, self.cost[src])
@@ -280,7 +310,7 @@ class RecourseBuilder:
             ),
         )
         # ---- rows: the copied blocks with their terms remapped
-        delivery_row_of: list[np.ndarray] = []
+        lost_of_row = {lost.row: lost for lost in self.lost.values()}
         for name, block in self.row_blocks.items():
             if ROW_ROLES[name] != "copy":
                 continue
@@ -296,23 +326,17 @@ class RecourseBuilder:
                 upper.append(block.upper[local])
                 r, c, v = self._terms(block.start + local, pick, new_ids[k])
                 terms.add(r + offset, c, v)
-                if name == "delivery":
-                    delivery_row_of.append(offset + np.arange(len(local)))
+                lost = lost_of_row.get(name)
+                if lost is not None:
+                    # the copy's lost cargo joins its balance row
+                    pos = pd.MultiIndex.from_frame(block.keys.iloc[local]).get_indexer(
+                        pd.MultiIndex.from_frame(lost.table.iloc[lost.rows[k]][lost.keys])
+                    )
+                    ok = pos >= 0
+                    terms.add(offset + pos[ok], lost.of(k)[ok], 1.0)
                 offset += len(local)
             if offset == 0:
                 continue
-            if name == "delivery":
-                # the recourse shortfall joins each copied delivery row of its contract row
-                for k, pick in enumerate(picks):
-                    first = shortfall.start + sum(len(x) for x in short_rows[:k])
-                    src = block.keys.iloc[pick.rows[name]]
-                    pos = pd.MultiIndex.from_frame(src).get_indexer(
-                        pd.MultiIndex.from_frame(
-                            rows_of.iloc[short_rows[k]][["contract", "period"]]
-                        )
-                    )
-                    ok = pos >= 0
-                    terms.add(delivery_row_of[k][pos[ok]], first + np.flatnonzero(ok), 1.0)
             lp.add_rows(
                 f"recourse_{name}",
                 pd.concat(keys_parts, ignore_index=True),
@@ -321,13 +345,76 @@ class RecourseBuilder:
                 upper=np.concatenate(upper),
             )
         self._bookings(picks, new_ids)
-        self._floors(picks, new_ids, flows)
+        self._drawdown_rows(picks, new_ids)
+        self._floors(picks, new_ids)
         if not self.evaluate:
-            self._excess(picks, new_ids, shortfall, short_rows, excess)
-        self.picks = picks
-        self.new_ids = new_ids
-        self.shortfall = shortfall
-        self.short_rows = short_rows
+            self._excess(picks, new_ids, excess)
+
+    def _lost_columns(self, picks) -> dict[str, _Lost]:
+        """recourse_shortfall and recourse_unmet: every balance row of the copy's period
+        may lose cargo, up to its volume, at its penalty or closure_penalty."""
+        lp, inputs = self.lp, self.inputs
+        out = {}
+        for first, row, attr, keys in LOST:
+            if row not in self.row_blocks:
+                continue
+            table = getattr(inputs, attr)
+            penalty = table["penalty"].to_numpy(dtype=float)
+            penalty = np.where(np.isnan(penalty), inputs.closure_penalty, penalty)
+            volume = table["volume"].to_numpy(dtype=float)
+            period = table["period"].to_numpy(dtype=object)
+            parts, rows, starts, n = [], [], [], lp.n_cols
+            for pick in picks:
+                local = np.flatnonzero(period == pick.period)
+                frame = table.iloc[local][keys].copy()
+                frame.insert(0, "closure", pick.guard.name)
+                parts.append(frame)
+                rows.append(local)
+                starts.append(n)
+                n += len(local)
+            at = np.concatenate(rows)
+            block = lp.add_columns(
+                f"recourse_{first}", pd.concat(parts, ignore_index=True), upper=volume[at]
+            )
+            out[first] = _Lost(first, row, table, keys, block, rows, starts, penalty[at])
+            if self.evaluate:
+                lp.add_cost(f"recourse_{first}", block.cols, penalty[at])
+        return out
+
+    def _drawdown_columns(self, picks) -> Columns | None:
+        """recourse_stock_drawdown: stock a copy leaves below the plan's closing level."""
+        if "stock_level" not in self.columns:
+            return None
+        level = self.columns["stock_level"]
+        stock = stock_periods(self.inputs)["stock"].to_numpy()
+        price = self.inputs.replacement_cost
+        parts, cost = [], []
+        for pick in picks:
+            local = pick.cols["stock_level"]
+            keys = level.keys.iloc[local].copy()
+            keys.insert(0, "closure", pick.guard.name)
+            parts.append(keys)
+            cost.append(price[stock[local]])
+        block = self.lp.add_columns("recourse_stock_drawdown", pd.concat(parts, ignore_index=True))
+        self.drawdown_cost = np.concatenate(cost)
+        if self.evaluate:
+            self.lp.add_cost("recourse_stock_drawdown", block.cols, self.drawdown_cost)
+        return block
+
+    def _drawdown_rows(self, picks, ids) -> None:
+        """drawdown_s + level_s[t] - level[t] >= 0."""
+        if self.drawdown is None or len(self.drawdown) == 0:
+            return
+        level = self.columns["stock_level"]
+        terms, n = Terms(), 0
+        for k, pick in enumerate(picks):
+            local = pick.cols["stock_level"]
+            rows = n + np.arange(len(local))
+            terms.add(rows, self.drawdown.start + rows, 1.0)
+            terms.add(rows, ids[k]["stock_level"], 1.0)
+            terms.add(rows, level.start + local, -1.0)
+            n += len(local)
+        self.lp.add_rows("recourse_stock_drawdown_def", self.drawdown.keys, terms, lower=0.0)
 
     def _terms(self, global_rows: np.ndarray, pick: _Copy, ids: dict[str, np.ndarray]):
         """Terms of first-stage rows, remapped: copied columns to their copies, linked
@@ -391,50 +478,101 @@ class RecourseBuilder:
                 "recourse_booking", pd.concat(keys_parts, ignore_index=True), terms, upper=0.0
             )
 
-    def _floors(self, picks, ids, flows) -> None:
-        lp = self.lp
+    def _floors(self, picks, ids) -> None:
+        """delivery_floor per contract row and demand_floor per need of the copy's period;
+        in evaluate mode each with a floor_slack column (keys: closure, period, row)."""
+        lp, inputs = self.lp, self.inputs
         flow = self.columns["flow"]
-        of = flows["contract_row"].to_numpy()
-        rows_of = self.inputs.contract_rows
-        keys_parts, terms, offset = [], Terms(), 0
-        for k, pick in enumerate(picks):
-            local = np.flatnonzero((rows_of["period"] == pick.period).to_numpy())
-            if len(local) == 0:
-                continue
-            where = np.full(len(rows_of), -1, dtype=np.int64)
-            where[local] = np.arange(len(local))
-            copied = pick.cols["flow"]
-            terms.add(offset + where[of[copied]], ids[k]["flow"], 1.0)
-            plan_flows = np.flatnonzero(where[of] >= 0)
-            terms.add(
-                offset + where[of[plan_flows]],
-                flow.start + plan_flows,
-                -pick.guard.min_delivery,
-            )
-            keys = rows_of.iloc[local][["contract", "period"]].copy()
-            keys.insert(0, "closure", pick.guard.name)
-            keys_parts.append(keys)
-            offset += len(local)
-        if offset and self.evaluate:  # elastic floors: how far each one fails
-            slack = lp.add_columns("floor_slack", pd.concat(keys_parts, ignore_index=True))
-            terms.add(np.arange(offset), slack.cols, 1.0)
-            lp.add_cost("floor_slack", slack.cols, 100.0 * self.inputs.closure_penalty)
-        if offset:
-            lp.add_rows(
-                "delivery_floor", pd.concat(keys_parts, ignore_index=True), terms, lower=0.0
-            )
+        of = inputs.flows["contract_row"].to_numpy()
+        rows_of = inputs.contract_rows
+        floors = []  # (row block name, keys, terms, lower, slack labels)
+        if "shortfall" in self.lost:
+            keys_parts, terms, labels, offset = [], Terms(), [], 0
+            contract = of >= 0
+            for k, pick in enumerate(picks):
+                local = np.flatnonzero((rows_of["period"] == pick.period).to_numpy())
+                if len(local) == 0:
+                    continue
+                where = np.full(len(rows_of), -1, dtype=np.int64)
+                where[local] = np.arange(len(local))
+                copied = pick.cols["flow"]
+                mine = contract[copied]
+                terms.add(offset + where[of[copied[mine]]], ids[k]["flow"][mine], 1.0)
+                plan_flows = np.flatnonzero(contract & (where[np.maximum(of, 0)] >= 0))
+                terms.add(
+                    offset + where[of[plan_flows]],
+                    flow.start + plan_flows,
+                    -pick.guard.min_delivery,
+                )
+                keys = rows_of.iloc[local][["contract", "period"]].copy()
+                keys.insert(0, "closure", pick.guard.name)
+                keys_parts.append(keys)
+                labels += [f"contract {c}" for c in keys["contract"]]
+                offset += len(local)
+            if offset:
+                floors.append(("delivery_floor", keys_parts, terms, np.zeros(offset), labels))
+        lost = self.lost.get("unmet")
+        if lost is not None:
+            # volume - unmet_s >= m (volume - unmet): -unmet_s + m unmet >= (m - 1) volume
+            needs = lost.table
+            volume = needs["volume"].to_numpy(dtype=float)
+            plan_unmet = np.full(len(needs), -1, dtype=np.int64)
+            first = self.columns.get("unmet")
+            if first is not None and len(first):
+                at = pd.MultiIndex.from_frame(needs[lost.keys]).get_indexer(
+                    pd.MultiIndex.from_frame(first.keys[lost.keys])
+                )
+                plan_unmet[at] = first.cols
+            keys_parts, terms, labels, lower, offset = [], Terms(), [], [], 0
+            for k, pick in enumerate(picks):
+                local = lost.rows[k]
+                if len(local) == 0:
+                    continue
+                m = pick.guard.min_delivery
+                rows = offset + np.arange(len(local))
+                terms.add(rows, lost.of(k), -1.0)
+                has = plan_unmet[local] >= 0
+                terms.add(rows[has], plan_unmet[local[has]], m)
+                lower.append((m - 1.0) * volume[local])
+                keys = needs.iloc[local][lost.keys].copy()
+                keys.insert(0, "closure", pick.guard.name)
+                keys_parts.append(keys)
+                labels += [
+                    f"demand {d} {c}"
+                    for d, c in zip(keys["destination"], keys["commodity"], strict=True)
+                ]
+                offset += len(local)
+            if offset:
+                floors.append(("demand_floor", keys_parts, terms, np.concatenate(lower), labels))
+        if not floors:
+            return
+        if self.evaluate:  # elastic floors: how far each one fails
+            frames = []
+            for _, parts, _, _, labels in floors:
+                frame = pd.concat(parts, ignore_index=True)[["closure", "period"]]
+                frame["row"] = labels
+                frames.append(frame)
+            slack = lp.add_columns("floor_slack", pd.concat(frames, ignore_index=True))
+            lp.add_cost("floor_slack", slack.cols, 100.0 * inputs.closure_penalty)
+            first = slack.start
+            for _, _, terms, lower, _ in floors:
+                terms.add(np.arange(len(lower)), first + np.arange(len(lower)), 1.0)
+                first += len(lower)
+        for name, parts, terms, lower, _ in floors:
+            lp.add_rows(name, pd.concat(parts, ignore_index=True), terms, lower=lower)
 
-    def _excess(self, picks, ids, shortfall, short_rows, excess) -> None:
+    def _excess(self, picks, ids, excess) -> None:
         """e[s,t] - rc_s,t + pc_t >= 0 for the copies with a probability."""
         lp = self.lp
         if len(excess) == 0:
             return
         terms, keys, n = Terms(), [], 0
-        short_first = shortfall.start
+        drawn_at = 0
         for k, pick in enumerate(picks):
-            size = len(short_rows[k])
+            drawn = len(pick.cols.get("stock_level", ()))
+            drawn_cols = np.arange(drawn_at, drawn_at + drawn)
+            drawn_at += drawn
             if pick.guard.probability <= 0:
-                short_first += size
                 continue
             for name, block in self.columns.items():
                 if COLUMN_ROLES[name] != "copy":
@@ -443,18 +581,20 @@ class RecourseBuilder:
                 terms.add(np.full(len(src), n), ids[k][name], -self.cost[src])
                 own = block.start + np.flatnonzero(_period_mask(block.keys, pick.period))
                 terms.add(np.full(len(own), n), own, self.cost[own])
-            first = short_first - shortfall.start
-            terms.add(
-                np.full(size, n),
-                short_first + np.arange(size),
-                -self.short_penalty[first : first + size],
-            )
-            short_first += size
-            first_short = self.columns.get("shortfall")
-            if first_short is not None and len(first_short):
-                mine = _period_mask(first_short.keys, pick.period)
-                own = first_short.start + np.flatnonzero(mine)
-                terms.add(np.full(len(own), n), own, self.cost[own])
+            for lost in self.lost.values():
+                cols = lost.of(k)
+                terms.add(np.full(len(cols), n), cols, -lost.penalty[cols - lost.block.start])
+                plan_lost = self.columns.get(lost.first)
+                if plan_lost is not None and len(plan_lost):
+                    mine = _period_mask(plan_lost.keys, pick.period)
+                    own = plan_lost.start + np.flatnonzero(mine)
+                    terms.add(np.full(len(own), n), own, self.cost[own])
+            if drawn:
+                terms.add(
+                    np.full(drawn, n),
+                    self.drawdown.start + drawn_cols,
+                    -self.drawdown_cost[drawn_cols],
+                )
             terms.add([n], [excess.start + n], 1.0)
             keys.append((pick.guard.name, pick.period))
             n += 1
