@@ -52,7 +52,7 @@ analyses: $(STAMP)
 	$(BIN)/corridor map inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_results.xlsx
 
 example: $(STAMP)
-	$(BIN)/python -m corridor.example inputs/caspian_corridor.xlsx inputs/caspian_sourcing.xlsx
+	$(BIN)/python -m corridor.example inputs/caspian_corridor.xlsx inputs/caspian_sourcing.xlsx inputs/caspian_robust.xlsx
 
 clean:
 	rm -rf $(VENV) $(LOWEST) outputs/*.xlsx

@@ -48,6 +48,12 @@ offer them (Offers) over the same network; a strategic stock of rare earths in Y
 a floor of about 60 days of use (Stocks); and ``uranium_origin_cap`` allows at most 60 % of
 the uranium from any one origin country. Its Sources sheet cites or marks every number the
 same way.
+
+The robust variant (``robust_frames()``, ``write_robust_example(path)``; a third path to
+``python -m corridor.example``) plans the contract example to survive any one closure:
+``robust_min_delivery`` 0.8 against every transit country, capacity on the TITR booked
+ahead at a price (Routes ``booking_cost``) and the Kazakh BTC quota open to expansion
+(Expansions).
 """
 
 from __future__ import annotations
@@ -65,16 +71,22 @@ __all__ = [
     "CITATIONS",
     "ILLUSTRATIVE",
     "INPUT_SHEETS",
+    "ROBUST_COST_MUSD",
+    "ROBUST_SHEETS",
     "SOURCING_SHEETS",
     "about_lines",
     "example_frames",
     "main",
     "numeric_cells",
+    "robust_about_lines",
+    "robust_frames",
+    "robust_sources_frame",
+    "sources_frame",
     "sourcing_about_lines",
     "sourcing_frames",
     "sourcing_sources_frame",
-    "sources_frame",
     "write_example",
+    "write_robust_example",
     "write_sourcing_example",
 ]
 
@@ -940,6 +952,118 @@ def write_sourcing_example(path: str | Path) -> Path:
     )
 
 
+# --------------------------------------------------------------------------- the robust variant
+#
+# ``inputs/caspian_robust.xlsx``: the contract example, planned to survive any one closure:
+# whichever transit country closes for a year, 80 % of every contract must still arrive.
+# Capacity on the TITR is booked ahead at a price, and the Kazakh BTC quota can be raised.
+
+ROBUST_SHEETS = (
+    *INPUT_SHEETS[: INPUT_SHEETS.index("Capacities") + 1],
+    "Expansions",
+    *INPUT_SHEETS[INPUT_SHEETS.index("Capacities") + 1 :],
+)
+ROBUST_MIN_DELIVERY = 0.8
+TITR_BOOKING_USD = 10  # per t of capacity per year booked on a TITR route, illustrative
+BTC_QUOTA_STEP = 100_000  # t/yr of extra Kazakh BTC quota per unit
+BTC_QUOTA_USD = 2_000_000  # per unit, for the horizon, illustrative
+BTC_QUOTA_UNITS = 10
+
+
+def robust_frames() -> dict[str, pd.DataFrame]:
+    """The input sheets of the robust variant: the contract example with
+    robust_min_delivery 0.8 (guarding every transit country), booking_cost on the TITR
+    routes and an expansion of the Kazakh BTC quota."""
+    frames = dict(example_frames())
+    frames["Settings"] = pd.concat(
+        [
+            frames["Settings"],
+            pd.DataFrame(
+                [("robust_min_delivery", ROBUST_MIN_DELIVERY)], columns=["setting", "value"]
+            ),
+        ],
+        ignore_index=True,
+    )
+    routes = frames["Routes"].copy()
+    routes["booking_cost"] = [TITR_BOOKING_USD if c == "TITR" else None for c in routes["corridor"]]
+    frames["Routes"] = routes
+    frames["Expansions"] = pd.DataFrame(
+        [
+            (
+                "BTC-KZ-QUOTA",
+                "leg",
+                "SANGACHAL-CEYHAN",
+                BTC_QUOTA_STEP,
+                BTC_QUOTA_USD,
+                BTC_QUOTA_UNITS,
+            )
+        ],
+        columns=["expansion", "target_type", "target", "added_capacity", "cost", "max_units"],
+    )
+    return {name: _blank_as_none(frame.reset_index(drop=True)) for name, frame in frames.items()}
+
+
+# fmt: off
+_ROBUST_SOURCE_ROWS: list[tuple[str, str, str, str]] = [
+    *_SOURCE_ROWS,
+    ("Settings", "robust_min_delivery", ILLUSTRATIVE,
+     "the planner's requirement: 80 % of every contract still arrives in a year in which any "
+     "one transit country closes"),
+    ("Routes", "*.booking_cost", ILLUSTRATIVE,
+     "USD per t of capacity per year reserved ahead on a TITR route (ferry and rail slots); "
+     "routes without one need no booking"),
+    ("Expansions", "BTC-KZ-QUOTA.added_capacity", ILLUSTRATIVE,
+     "t/yr of extra Kazakh quota in BTC per unit negotiated"),
+    ("Expansions", "BTC-KZ-QUOTA.cost", ILLUSTRATIVE, "USD per unit for 2026-27"),
+    ("Expansions", "BTC-KZ-QUOTA.max_units", ILLUSTRATIVE,
+     "at most 1 Mt/yr more than the quota"),
+]
+# fmt: on
+
+# What robustness costs (README; tests re-solve to check), US$ million over 2026-27: the
+# robust plan, and the same workbook with robust mode off (the 50 % cap alone).
+ROBUST_COST_MUSD = {"robust": 526.2, "cap_alone": 514.1}
+
+
+def robust_sources_frame() -> pd.DataFrame:
+    """The Sources sheet of the robust variant."""
+    return sources_frame(robust_frames(), _ROBUST_SOURCE_ROWS, ROBUST_SHEETS)
+
+
+def robust_about_lines() -> list[str]:
+    """The About sheet of the robust variant."""
+    robust, alone = ROBUST_COST_MUSD["robust"], ROBUST_COST_MUSD["cap_alone"]
+    return [
+        "Kazakhstan to Japan, planned to survive any one closure (corridor robust example)",
+        "The contract example (caspian_corridor.xlsx) with robust_min_delivery 0.8: in a year "
+        "in which any one transit country (CN, RU, AZ, GE or TR) closes, every contract must "
+        "still receive 80 % of what the plan delivers to it, re-routed over what stays open.",
+        f"Capacity on the TITR routes must be booked ahead (booking_cost US${TITR_BOOKING_USD} "
+        "per t a year) to be there in a closure, and the Kazakh quota in BTC can be raised "
+        f"by {BTC_QUOTA_STEP:,} t a year for US${BTC_QUOTA_USD / 1e6:g} M (Expansions).",
+        f"The 50 % cap alone costs about US${alone:,.1f} M and cannot survive a closure of "
+        "Russia: the Kazakh BTC quota (1.5 Mt in 2026, 2.2 Mt in 2027) is too small for 80 % "
+        "of the oil, so the robust plan raises it by 600,000 t a year; and TITR capacity is "
+        "there in a closure only if booked, so for a closure of China it books uranium "
+        "capacity via Baku-Tbilisi-Kars besides Poti. It costs about "
+        f"US${robust:,.1f} M, US${robust - alone:,.1f} M more, and ships what the cap alone "
+        "ships.",
+        "The Robustness sheet reports every closure and year like the stress test; Booking "
+        "shows what is booked on each route against the highest load of any closure.",
+        "Every number is cited or marked illustrative on the Sources sheet.",
+        "Solve it: corridor solve inputs/caspian_robust.xlsx -o "
+        "outputs/caspian_robust_results.xlsx; the price of robustness: corridor robust "
+        "inputs/caspian_robust.xlsx",
+    ]
+
+
+def write_robust_example(path: str | Path) -> Path:
+    """Write the robust variant (About, the input sheets, Sources) to `path`."""
+    return _write_book(
+        path, robust_about_lines(), robust_frames(), ROBUST_SHEETS, robust_sources_frame()
+    )
+
+
 def _write_book(
     path: str | Path,
     about_text: list[str],
@@ -970,15 +1094,16 @@ def _write_book(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m corridor.example OUT.xlsx [SOURCING.xlsx]``: the contract example, and
-    the sourcing variant when a second path is given."""
+    """``python -m corridor.example OUT.xlsx [SOURCING.xlsx [ROBUST.xlsx]]``: the contract
+    example, and the sourcing and robust variants when their paths are given."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) not in (1, 2) or args[0] in ("-h", "--help"):
-        print("usage: python -m corridor.example OUT.xlsx [SOURCING.xlsx]", file=sys.stderr)
+    usage = "usage: python -m corridor.example OUT.xlsx [SOURCING.xlsx [ROBUST.xlsx]]"
+    if len(args) not in (1, 2, 3) or args[0] in ("-h", "--help"):
+        print(usage, file=sys.stderr)
         return 0 if args and args[0] in ("-h", "--help") else 2
-    print(f"wrote {write_example(args[0])}")
-    if len(args) == 2:
-        print(f"wrote {write_sourcing_example(args[1])}")
+    writers = (write_example, write_sourcing_example, write_robust_example)
+    for path, write in zip(args, writers, strict=False):
+        print(f"wrote {write(path)}")
     return 0
 
 
