@@ -23,13 +23,17 @@ from corridor.example import (
     ILLUSTRATIVE,
     INPUT_SHEETS,
     NO_CAP_COST_MUSD,
+    ROBUST_COST_MUSD,
+    ROBUST_SHEETS,
     SOURCING_COST_MUSD,
     SOURCING_SHEETS,
     example_frames,
     main,
     numeric_cells,
+    robust_frames,
     sourcing_frames,
     write_example,
+    write_robust_example,
     write_sourcing_example,
 )
 
@@ -290,14 +294,16 @@ def test_the_sourcing_plan_passes_the_independent_checker(sourcing_capped):
     assert check_plan(SOURCING, sourcing_capped.path) == []
 
 
-def test_every_sourcing_number_is_cited_or_illustrative():
-    tables = _tables(SOURCING)
+def _assert_cited(path: Path, frames, sheets) -> dict[tuple[str, str], dict]:
+    """Every number of a variant's input sheets has a Sources row (exact, or an
+    illustrative `*.column`), every Sources row covers a cell; returns the rows."""
+    tables = _tables(path)
     rows = {(s["sheet"], s["item"]): s for s in tables["Sources"]}
     assert len(rows) == len(tables["Sources"]), "duplicate Sources items"
     known = set(CITATIONS.values())
     assert all(s["source"] == ILLUSTRATIVE or s["source"] in known for s in rows.values())
     covered, missing = set(), []
-    for sheet, item, value in numeric_cells(sourcing_frames(), SOURCING_SHEETS):
+    for sheet, item, value in numeric_cells(frames, sheets):
         column = item.rsplit(".", 1)[-1]
         exact, wildcard = rows.get((sheet, item)), rows.get((sheet, f"*.{column}"))
         if exact is not None:
@@ -309,6 +315,11 @@ def test_every_sourcing_number_is_cited_or_illustrative():
             missing.append(f"{sheet} {item} = {value}")
     assert missing == [], "numbers without a Sources row"
     assert set(rows) == covered, "Sources rows that cover no cell"
+    return rows
+
+
+def test_every_sourcing_number_is_cited_or_illustrative():
+    rows = _assert_cited(SOURCING, sourcing_frames(), SOURCING_SHEETS)
     for sheet, item in [
         ("Offers", "U-KAZATOMPROM.max_volume"),
         ("Offers", "REO-SARECO.max_volume"),
@@ -316,3 +327,67 @@ def test_every_sourcing_number_is_cited_or_illustrative():
         ("Limits", "titr_uranium_quota.max_volume"),
     ]:
         assert rows[(sheet, item)]["source"] != ILLUSTRATIVE, item
+
+
+# ----------------------------------------------------------------------------- robust
+
+ROBUST = COMMITTED.parent / "caspian_robust.xlsx"
+
+
+@pytest.fixture(scope="module")
+def robust(tmp_path_factory):
+    out = tmp_path_factory.mktemp("robust") / "results.xlsx"
+    return corridor.run(ROBUST, out)
+
+
+def test_robust_workbook_is_what_write_example_writes_and_reads_cleanly(tmp_path):
+    fresh = write_robust_example(tmp_path / "fresh.xlsx")
+    assert _values(fresh) == _values(ROBUST), "run `make example` and commit the workbooks"
+    inputs = corridor.read_workbook(ROBUST)
+    assert inputs.warnings == []
+    assert openpyxl.load_workbook(ROBUST).sheetnames == ["About", *ROBUST_SHEETS, "Sources"]
+
+
+def test_what_robustness_costs_and_what_the_robust_plan_books(robust):
+    """The figures of the README's robust section. 80 % of every contract in any closure
+    of one transit country for a year: a closure of RU leaves oil only BTC, whose Kazakh
+    quota (1,500 kt in 2026, 2,200 kt in 2027) must carry 80 % of 2,000 and 3,400 kt:
+    +100 and +520 kt, so 6 units of 100 kt (US$12 M). A closure of CN leaves uranium the
+    TITR, where capacity exists in a closure only if booked: 80 % of 2,000 tU is 1,600 tU
+    = 1,886.4 t of U3O8, so besides the plan's own 1,179 t via Poti it books 707.4 t via
+    Baku-Tbilisi-Kars (10 USD per t a year). Flows are exactly those of the cap alone."""
+    summary = robust.results.summary
+    assert summary["status"] == "optimal"
+    plain = corridor.run(corridor.read_workbook(ROBUST).without_robust())
+    assert round(summary["objective"] / 1e6, 1) == ROBUST_COST_MUSD["robust"]
+    assert round(plain.results.summary["objective"] / 1e6, 1) == ROBUST_COST_MUSD["cap_alone"]
+    assert summary["expansion_cost"] == pytest.approx(12_000_000)
+    assert summary["booking_cost"] == pytest.approx(10 * 2 * (750 + 1179 + 707.4))
+    expansions = robust.results["Expansions"].set_index("expansion")
+    assert expansions.at["BTC-KZ-QUOTA", "units"] == 6
+    # the plan itself never needs the quota: a closure of RU does (all of it, to lose less)
+    assert expansions.at["BTC-KZ-QUOTA", "used_above_base"] == pytest.approx(600_000)
+    booked = robust.results["Booking"].dropna(subset=["booked"])
+    booked = booked[booked["booked"] > 0].groupby("route")["booked"].agg(["min", "max"])
+    assert booked.to_dict("index") == {
+        "REO-TITR-POTI": pytest.approx({"min": 750, "max": 750}),
+        "U-TITR-BTK": pytest.approx({"min": 707.4, "max": 707.4}),
+        "U-TITR-POTI": pytest.approx({"min": 1179, "max": 1179}),
+    }
+    key = ["route", "period"]
+    mine = robust.results["Flows"].groupby(key)["volume"].sum()
+    theirs = plain.results["Flows"].groupby(key)["volume"].sum()
+    pd.testing.assert_series_equal(mine, theirs)
+    rows = robust.results["Robustness"].set_index(["closure", "period", "commodity"])
+    assert rows.loc[("transit_country:CN", "2026", "uranium"), "delivered_share"] == (
+        pytest.approx(0.8)
+    )
+    assert rows.loc[("transit_country:RU", "2027", "crude_oil"), "delivered_share"] == (
+        pytest.approx(2800 / 3400)
+    )
+    shares = rows.xs("uranium", level="commodity")["delivered_share"]
+    assert (shares >= 0.8 - 1e-9).all()
+
+
+def test_every_robust_number_is_cited_or_illustrative():
+    _assert_cited(ROBUST, robust_frames(), ROBUST_SHEETS)

@@ -27,9 +27,11 @@ from .results import extract as extract_arrays
 from .robust import (
     RobustOutcome,
     booking_sheet,
+    closure_capacity_loads,
     diagnose_robust,
     robustness_sheet,
     solve_robust,
+    with_closure_use,
 )
 
 log = logging.getLogger("corridor")
@@ -136,6 +138,10 @@ def solve_robust_workbook(inputs: Inputs, options: SolveOptions) -> Outcome:
         results = extract_arrays(inputs, out.lp, solution, options)
         results.sheets["Robustness"] = robustness_sheet(out)
         results.sheets["Booking"] = booking_sheet(out)
+        if "Expansions" in results.sheets:
+            results.sheets["Expansions"] = with_closure_use(
+                results.sheets["Expansions"], inputs, closure_capacity_loads(out)
+            )
         results.sheets["Log"] = pd.concat(
             [
                 results.sheets["Log"],

@@ -404,6 +404,41 @@ def booking_sheet(out: RobustOutcome) -> pd.DataFrame:
     return frame[columns].reset_index(drop=True)
 
 
+def closure_capacity_loads(out: RobustOutcome) -> pd.DataFrame:
+    """The highest load of each capacity (type, id, period) in any evaluated closure (the
+    recourse flows' part of each copy's capacity row): what an expansion is built for."""
+    ev = out.evaluation
+    columns = ["type", "id", "period", "highest"]
+    if ev is None or "recourse_capacity_limit" not in ev.lp.rows:
+        return pd.DataFrame(columns=columns)
+    rows = ev.lp.rows["recourse_capacity_limit"]
+    flows = ev.lp.columns["recourse_flow"]
+    matrix = ev.lp.matrix("csr")[rows.start : rows.stop, flows.start : flows.stop]
+    load = matrix @ ev.x[flows.start : flows.stop]
+    frame = rows.keys[["type", "id", "period"]].assign(highest=load)
+    return frame.groupby(["type", "id", "period"], as_index=False, sort=False)["highest"].max()
+
+
+def with_closure_use(expansions: pd.DataFrame, inputs: Inputs, loads: pd.DataFrame) -> pd.DataFrame:
+    """The Expansions sheet with used_above_base counting the guarded closures too: a robust
+    plan may build capacity that only a closure uses."""
+    if expansions.empty or loads.empty:
+        return expansions
+    base = inputs.capacity.set_index(["type", "id", "period"])["capacity"]
+    highest = loads.set_index(["type", "id", "period"])["highest"]
+    exp = inputs.expansions
+    out = expansions.copy()
+    for i, (kind, target, first) in enumerate(
+        zip(exp["target_type"], exp["target"], exp["first_index"], strict=True)
+    ):
+        for t in inputs.periods[first:]:
+            key = (kind, target, t)
+            if key in base.index and key in highest.index:
+                above = float(highest[key] - base[key])
+                out.at[i, "used_above_base"] = max(out.at[i, "used_above_base"], above)
+    return out
+
+
 def diagnose_robust(inputs: Inputs, options: SolveOptions) -> pd.DataFrame:
     """Why no plan survives every guarded closure: the full extensive form made elastic in
     its second stage (each copy's capacity rows and hard rule rows may be exceeded, each

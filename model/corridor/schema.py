@@ -970,7 +970,8 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         _r("cost", "Cost of the units built", "money", "money"),
         _r(
             "used_above_base",
-            "Most capacity units used above the base capacity in a period",
+            "Most capacity units used above the base capacity in a period (a robust plan: in "
+            "the plan or in any guarded closure)",
             "number",
             "capacity units",
         ),
