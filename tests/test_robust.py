@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import corridor
+from corridor.analysis.robust import robust_inputs, sweep
 from corridor.analysis.stress import run_stress
 from corridor.build import build
 from corridor.cli import main
@@ -322,3 +323,20 @@ def test_a_committed_offer_the_plan_did_not_take_cannot_rescue_a_closure():
 
 def test_the_extensive_form_with_sourcing_is_the_same_lp_in_pyomo():
     assert_same_lp(inputs_of(stocked_world({"replacement_cost": 70}, probability=0.1)))
+
+
+def test_the_sweep_on_one_model_agrees_with_fresh_solves_for_demand_floors():
+    """Demand of 100 t with a penalty of 1,000/t (the plan's unmet is a column, so a new
+    level changes the demand floor's coefficient and bound). Floor 0: CN alone, 6,000;
+    0.5 and 1: R_ge must be open for the closure, 6,500 (leaving demand unmet in the plan
+    to lower the floor would cost 1,000/t). The sweep's one model gives each fresh solve's
+    cost."""
+    sheets = stocked_world(None)
+    sheets["Demand"][0]["shortfall_penalty"] = 1000
+    inputs = inputs_of(sheets)
+    levels = (0.0, 0.5, 1.0)
+    frame = sweep(inputs, SolveOptions(), levels)
+    assert frame["total_cost"].tolist() == pytest.approx([6000, 6500, 6500])
+    for level, cost in zip(levels, frame["total_cost"], strict=True):
+        fresh = robust_inputs(inputs, level, None)
+        assert solve_workbook(fresh).results.summary["objective"] == pytest.approx(cost)

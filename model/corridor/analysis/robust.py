@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..build import build
 from ..data import Inputs
-from ..features.robust import all_copies, guards
+from ..features.robust import all_copies, guards, set_floor_level
 from ..highs import HighsModel, SolveOptions
 from ..pipeline import solve_workbook
 from ..report import Block, ChartSpec, Dashboard
@@ -111,8 +111,9 @@ def price_of_robustness(plain, robust) -> pd.DataFrame:
 
 def sweep(inputs: Inputs, options: SolveOptions, levels=SWEEP) -> pd.DataFrame:
     """The robust plan's cost at each min_delivery (every guard's floor set to it), on one
-    HiGHS model: from the highest level down, a new level is one coefficient per floor
-    row; the model is rebuilt only when a level needs a copy it lacks (robust.py's test)."""
+    HiGHS model: from the highest level down, a new level is one coefficient per floor row
+    (and a demand floor's bound: features.robust.set_floor_level); the model is rebuilt
+    only when a level needs a copy it lacks (robust.py's test)."""
     base = build(inputs)
     base_n = base.n_cols
     every_guard = all_copies(inputs, guards(inputs))
@@ -127,14 +128,10 @@ def sweep(inputs: Inputs, options: SolveOptions, levels=SWEEP) -> pd.DataFrame:
                 model = HighsModel(lp)
                 builds += 1
             else:
-                floor = lp.rows.get("delivery_floor")
-                if floor is not None and len(floor):
-                    flow = lp.columns["flow"]
-                    first = (floor.col >= flow.start) & (floor.col < flow.stop)
-                    floor.val[first] = -level
-                    model.change_coeffs(
-                        floor.row[first] + floor.start, floor.col[first], floor.val[first]
-                    )
+                (rows_, cols, vals), (bound_rows, lower, upper) = set_floor_level(lp, inputs, level)
+                model.change_coeffs(rows_, cols, vals)
+                if len(bound_rows):
+                    model.change_row_bounds(bound_rows, lower, upper)
             result = model.run(options)
             solves += 1
             if not result.has_solution:

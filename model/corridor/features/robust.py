@@ -607,6 +607,45 @@ class RecourseBuilder:
         )
 
 
+def set_floor_level(lp: LinearProgram, inputs, level: float):
+    """Set every copy's min_delivery to `level` in a built program, in place: the plan's
+    coefficient in each delivery_floor row (-level on its flows) and each demand_floor row
+    (level on its unmet, lower bound (level - 1) x volume). Returns what changed, in the
+    program's global numbering, for a live solver: ((rows, cols, values), (rows, lower,
+    upper))."""
+    rows, cols, vals = [], [], []
+    bound_rows, lower, upper = [], [], []
+    floors = (("delivery_floor", "flow", -level), ("demand_floor", "unmet", level))
+    for name, plan_block, coef in floors:
+        floor = lp.rows.get(name)
+        block = lp.columns.get(plan_block)
+        if floor is None or len(floor) == 0:
+            continue
+        if block is not None and len(block):
+            first = (floor.col >= block.start) & (floor.col < block.stop)
+            floor.val[first] = coef
+            rows.append(floor.row[first] + floor.start)
+            cols.append(floor.col[first])
+            vals.append(floor.val[first])
+        if name == "demand_floor":
+            keys = ["destination", "commodity", "period"]
+            at = pd.MultiIndex.from_frame(inputs.needs[keys]).get_indexer(
+                pd.MultiIndex.from_frame(floor.keys[keys])
+            )
+            floor.lower = (level - 1.0) * inputs.needs["volume"].to_numpy(dtype=float)[at]
+            bound_rows.append(floor.rows)
+            lower.append(floor.lower)
+            upper.append(floor.upper)
+
+    def join(parts: list, dtype: type = float) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+    return (
+        (join(rows, np.int64), join(cols, np.int64), join(vals)),
+        (join(bound_rows, np.int64), join(lower), join(upper)),
+    )
+
+
 def define(lp: LinearProgram, inputs, copies: list[tuple[Guard, str]] | None = None) -> None:
     """Add the recourse copies (all of them when `copies` is None) in robust mode."""
     if inputs.settings.get("robust_min_delivery") is None:
@@ -616,4 +655,12 @@ def define(lp: LinearProgram, inputs, copies: list[tuple[Guard, str]] | None = N
     RecourseBuilder(lp, inputs).add(copies)
 
 
-__all__ = ["Guard", "RecourseBuilder", "all_copies", "define", "guards", "parse_closure"]
+__all__ = [
+    "Guard",
+    "RecourseBuilder",
+    "all_copies",
+    "define",
+    "guards",
+    "parse_closure",
+    "set_floor_level",
+]
