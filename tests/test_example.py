@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import corridor
+from corridor.analysis.robust import sweep
 from corridor.example import (
     CAPPED_COST_MUSD,
     CITATIONS,
@@ -36,6 +37,7 @@ from corridor.example import (
     write_robust_example,
     write_sourcing_example,
 )
+from corridor.highs import SolveOptions
 
 from check import check_plan
 
@@ -387,6 +389,29 @@ def test_what_robustness_costs_and_what_the_robust_plan_books(robust):
     )
     shares = rows.xs("uranium", level="commodity")["delivered_share"]
     assert (shares >= 0.8 - 1e-9).all()
+
+
+def test_robust_sweep_and_the_diagnosis_without_the_quota_option():
+    """The README's sweep: up to a floor of 50 % the cap alone already holds (the plan pays
+    only for booking its own TITR load: 514.2); at 75 % 522.2; at 100 % no plan (2027
+    needs +1,200 kt of BTC quota, the option gives at most +1,000). Without the Expansions
+    row, the Diagnosis names the closure of RU and the quota each year needs."""
+    inputs = corridor.read_workbook(ROBUST)
+    frame = sweep(inputs, SolveOptions())
+    costs = (frame["total_cost"] / 1e6).round(1).tolist()
+    assert costs[:4] == [514.2, 514.2, 514.2, 522.2]
+    assert frame["status"].tolist()[4] == "infeasible"
+    frames = robust_frames()
+    del frames["Expansions"]
+    outcome = corridor.run(corridor.from_frames(frames))
+    assert outcome.results.summary["status"] == "infeasible"
+    changes = outcome.results["Diagnosis"]["change"].tolist()
+    assert changes == [
+        "with transit_country:RU closed in 2026, the floors hold only if leg SANGACHAL-CEYHAN "
+        "has +100,000 capacity units (from 1,500,000 to 1,600,000)",
+        "with transit_country:RU closed in 2027, the floors hold only if leg SANGACHAL-CEYHAN "
+        "has +520,000 capacity units (from 2,200,000 to 2,720,000)",
+    ]
 
 
 def test_every_robust_number_is_cited_or_illustrative():
