@@ -50,6 +50,7 @@ analyses: $(STAMP)
 	$(BIN)/corridor stress inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_stress.xlsx
 	$(BIN)/corridor scenarios inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_scenarios.xlsx
 	$(BIN)/corridor map inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_results.xlsx
+	$(BIN)/corridor robust inputs/caspian_robust.xlsx -o outputs/caspian_robust_price.xlsx
 
 example: $(STAMP)
 	$(BIN)/python -m corridor.example inputs/caspian_corridor.xlsx inputs/caspian_sourcing.xlsx inputs/caspian_robust.xlsx
