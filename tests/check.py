@@ -35,6 +35,7 @@ from check_inputs import (
     _read,
     _scopes,
 )
+from check_robust import ROBUST_COMPONENTS, check_robust
 
 COMPONENTS = (
     "transport_cost handling_cost carrying_cost carbon_cost fixed_cost lot_cost expansion_cost "
@@ -248,8 +249,7 @@ def _check_capacity(
 def _variables(plan: Plan, flows: Flows) -> list[Var]:
     """The model's flow variables (eligible contract x route x period, and offer x route to a
     destination it may serve x period) with their flows."""
-    keys = {(cid, rid, t) for (cid, t) in plan.demand for rid in plan.eligible(cid)}
-    keys |= {(oid, rid, t) for (oid, t) in plan.offer_periods for rid in plan.offer_routes(oid, t)}
+    keys = set(plan.variable_keys())
     keys |= {key for key in flows if (key[0], key[2]) in plan.demand}
     keys |= {key for key in flows if (key[0], key[2]) in plan.offer_periods}
     out = []
@@ -360,6 +360,7 @@ def _check_objective(
 ) -> list[str]:
     """Check 6b: Summary's objective and cost components against the recomputed costs."""
     problems: list[str] = []
+    names = COMPONENTS + [n for n in ROBUST_COMPONENTS if n in summary or comp[n]]
     lots = [comp["lot_cost"], lot_reported]
     base = sum(v for name, v in comp.items() if name != "lot_cost")
     objective = _num(summary.get("objective"))
@@ -369,13 +370,15 @@ def _check_objective(
         detail = ", ".join(f"{n}={v:.6g}" for n, v in comp.items())
         want = base + lot_reported
         problems.append(f"objective {objective:.10g} != recomputed {want:.10g} ({detail})")
-    for name in COMPONENTS:
+    for name in names:
         if (got := _num(summary.get(name))) is not None:
             want = lots if name == "lot_cost" else [comp[name]]
-            if not any(_close(got, w, tol) for w in want):
+            # an LP's optimum (the recourse's) is exact to the objective's scale only
+            scale = abs(objective or 0.0) if name == "expected_recourse_cost" else 0.0
+            if not any(_close(got, w, tol) or abs(got - w) <= tol * scale for w in want):
                 problems.append(f"Summary {name} {got:.10g} != recomputed {want[-1]:.10g}")
-    if objective is not None and all(summary.get(n) is not None for n in COMPONENTS):
-        parts = sum(_num(summary[n]) for n in COMPONENTS)
+    if objective is not None and all(summary.get(n) is not None for n in names):
+        parts = sum(_num(summary[n]) for n in names)
         if not _close(parts, objective, tol):
             problems.append(f"Summary cost components add up to {parts:.10g}, not {objective:.10g}")
     return problems
@@ -402,4 +405,7 @@ def check_plan(input_path: str | Path, results_path: str | Path, tol: float = 1e
     problems += _check_capacity(plan, flows, units, comp, tol)
     problems += _check_rules(plan, _variables(plan, flows), comp, tol)
     lot_reported, route_problems = _check_routes(plan, flows, res.get("routes", []), comp, tol)
-    return problems + route_problems + _check_objective(summary, comp, lot_reported, max(tol, 1e-6))
+    robust_comp, robust_problems = check_robust(plan, res, flows, units, tol)
+    comp.update(robust_comp)
+    problems += route_problems + robust_problems
+    return problems + _check_objective(summary, comp, lot_reported, max(tol, 1e-6))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,8 @@ class Route:
     days: float
     co2: float
     origin_country: str = ""
+    countries: set[str] = field(default_factory=set)  # every node's and leg's country
+    booking_cost: float | None = None  # per capacity unit booked (robust plans)
 
     def values(self, measure: str) -> set[str]:
         return {
@@ -157,6 +159,13 @@ class Plan:
         own_origin = _bool(s.get("include_origin_country"), False)
         pen = s.get("shortfall_penalty")
         self.penalty = None if pen is None or _is(str(pen), "none") else _num(pen)
+        # robust plans (section 7)
+        self.robust_min_delivery = _num(s.get("robust_min_delivery"))
+        self.robust_against = [_key(k) for k in _list(s.get("robust_against"))] or [
+            "transit_country"
+        ]
+        self.closure_penalty_setting = _num(s.get("closure_penalty"))
+        self.disruptions = sheets.get("disruptions")  # None without the sheet
 
         self.periods = [_id(r["period"]) for r in sheets.get("periods", [])] or ["P1"]
         self.pidx = {p: i for i, p in enumerate(self.periods)}
@@ -177,6 +186,7 @@ class Plan:
             nodes = [_id(self.legs[legs[0]]["from"])] + [_id(self.legs[x]["to"]) for x in legs]
             ctry = {str(self.nodes[n]["country"]).strip() for n in nodes}
             ctry |= {c for x in legs for c in _list(self.legs[x].get("countries"))}
+            countries = set(ctry)
             ctry.discard(str(self.nodes[nodes[-1]]["country"]).strip())
             if not own_origin:
                 ctry.discard(str(self.nodes[nodes[0]]["country"]).strip())
@@ -200,6 +210,8 @@ class Plan:
                 days=self._leg_sum(legs, "days"),
                 co2=self._leg_sum(legs, "co2"),
                 origin_country=str(self.nodes[nodes[0]]["country"]).strip(),
+                countries=countries,
+                booking_cost=_num(r.get("booking_cost")),
             )
         self.by_ends: dict[tuple[str, str], list[str]] = defaultdict(list)
         for rid, route in self.routes.items():
@@ -233,6 +245,7 @@ class Plan:
                 "max": _num(r.get("max_level"), INF),
                 "holding": _num(r.get("holding_cost"), 0.0),
                 "penalty": _num(r.get("penalty")),
+                "replacement": _num(r.get("replacement_cost")),
             }
             for r in sheets.get("stocks", [])
         }
@@ -327,6 +340,15 @@ class Plan:
             for rid in self.by_ends.get((origin, d), [])
             if self.offer_why_not(oid, rid, t) is None
         ]
+
+    def variable_keys(self) -> list[tuple[str, str, str]]:
+        """The model's flow variables as (contract or offer, route, period): each contract
+        row's eligible routes, each offer row's routes to the destinations it may serve."""
+        keys = {(cid, rid, t) for (cid, t) in self.demand for rid in self.eligible(cid)}
+        keys |= {
+            (oid, rid, t) for (oid, t) in self.offer_periods for rid in self.offer_routes(oid, t)
+        }
+        return sorted(keys)
 
     def _leg_sum(self, legs: list[str], col: str) -> float:
         return sum(_num(self.legs[x].get(col), 0.0) for x in legs)
