@@ -5,9 +5,10 @@ Reads the input workbook and the results workbook (the workbook contract, sectio
 delivery, purchases (offer minimums, maximums and the taken decision read from `Purchases`),
 the demand balance with stock levels (read from `Stocks`: the level recursion, storage
 capacity, reserve floors), capacities, Limits rules (origin_country and supplier included),
-the default transit cap, route minimums, lots and the objective. It deliberately
+the default transit cap, route minimums, lots and the objective; in robust mode (section 7)
+also bookings and every guarded closure's recourse (check_robust.py). It deliberately
 imports nothing from the `corridor` package, so a bug in the model cannot hide in its own
-checker. Input workbooks are assumed to be valid (as written by tools); the parser is small.
+checker. The input workbook is parsed by check_inputs.py.
 """
 
 from __future__ import annotations

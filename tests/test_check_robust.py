@@ -50,6 +50,39 @@ def probable_world() -> dict:
     return sheets
 
 
+def capped_world() -> dict:
+    """A 50 % default cap, CN guarded with probability 0.1, and a soft rule pooling the
+    horizon (R_ru at most 60 t, 100 per t above). The plan ships 50 t via CN (500) and 50 t
+    via RU (600): 1,100. Closing CN suspends the cap in the scope it touches and drops the
+    horizon rule, so the recourse ships all 100 t via RU: 1,200 (were the rule kept: 60 via
+    RU and 40 via GE, 1,320; were the cap kept: 50 via RU and 50 via GE, 1,350). Expected
+    recourse cost 0.1 x 100 = 10; objective 1,110."""
+    sheets = world({"robust_min_delivery": 1, "default_max_transit_share": 0.5})
+    sheets["Disruptions"] = [{"closure": "transit_country:CN", "probability": 0.1}]
+    sheets["Limits"] = [
+        {
+            "rule": "horizon",
+            "measure": "route",
+            "value": "R_ru",
+            "period": "ALL",
+            "max_volume": 60,
+            "penalty": 100,
+        }
+    ]
+    return sheets
+
+
+def two_period_stock_world() -> dict:
+    """The stocked world over two periods: O1 sells at most 90 t a period, the need may go
+    unmet at 500/t, the reserve (100 t, hard floor 50 t, replacement 70/t) may be drawn to
+    its floor in the plan and to zero in a closure; CN closes with probability 0.1."""
+    sheets = stocked_world({"replacement_cost": 70, "min_level": 50}, probability=0.1)
+    sheets["Periods"] = [{"period": "P1"}, {"period": "P2"}]
+    sheets["Offers"][0]["max_volume"] = 90
+    sheets["Demand"][0]["shortfall_penalty"] = 500
+    return sheets
+
+
 WORLDS = {
     "second_corridor": lambda: with_routes(
         world({"robust_min_delivery": 1}), fixed_cost=[0, 300, 500]
@@ -61,6 +94,8 @@ WORLDS = {
     "stock_bought_back": lambda: stocked_world({"replacement_cost": 70}, probability=0.1),
     "stock_too_dear": lambda: stocked_world({"replacement_cost": 200}, probability=0.1),
     "committed_offer": committed_offer_world,
+    "capped": capped_world,
+    "two_period_stock": two_period_stock_world,
 }
 
 
@@ -196,4 +231,90 @@ def test_robustness_sheet_figures(solved, tmp_path):
     assert check_plan(src, path) == [
         "Robustness transit_country:CN period P1: total_cost_change 0 != least recourse "
         "cost 1350 - the plan's period cost 1100 = 250"
+    ]
+
+
+def test_the_cap_and_horizon_rules_in_a_closure(solved, tmp_path):
+    """capped_world: the checker recomputes 10 (cap suspended, horizon rule dropped), not
+    the 22 of a recourse that kept the horizon rule (0.1 x (1,320 - 1,100))."""
+    src, path = tampered(
+        solved, "capped", tmp_path, "Summary", {"item": "expected_recourse_cost"}, "value", 22
+    )
+    assert check_plan(src, path) == [
+        "Summary expected_recourse_cost 22 != recomputed 10",
+        "Summary cost components add up to 1122, not 1110",
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="corridor keeps a min_share row whose value the closure removes from the scope "
+    "(spec 7 expands each rule over the routes that stay open, so the row is gone)",
+)
+def test_a_minimum_share_on_a_closed_corridor_does_not_bind_the_recourse(tmp_path):
+    """A soft rule: at least 20 % of K1 via corridor R_cn (30 per unit below). CN closes
+    with probability 0.5. The plan ships 100 t via CN (1,000). With CN closed no open route
+    carries R_cn, so the rule has no row in the recourse: 100 t via RU (1,200), expected
+    recourse cost 0.5 x 200 = 100, objective 1,100. corridor charges the rule in the
+    recourse (20 below x 30 = 600): 0.5 x 800 = 400, objective 1,400."""
+    sheets = world({"robust_min_delivery": 1})
+    sheets["Disruptions"] = [{"closure": "transit_country:CN", "probability": 0.5}]
+    sheets["Limits"] = [
+        {"rule": "min_cn", "measure": "corridor", "value": "R_cn", "min_share": 0.2, "penalty": 30}
+    ]
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    write_workbook(sheets, src)
+    assert corridor.run(src, out).exit_code == 0
+    assert check_plan(src, out) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=IndexError,
+    reason="corridor's recourse builder fails on a closure that removes every flow of a period",
+)
+def test_a_closure_that_leaves_no_route(tmp_path):
+    """R_cn alone (10/t); route:R_cn guarded with probability 0.1 and min_delivery 0. The
+    plan ships 100 t (1,000); the closure loses all 100 t at closure_penalty (10 x the
+    highest landed cost, 10/t: 100/t): 10,000. Expected recourse cost 0.1 x 9,000 = 900;
+    objective 1,900."""
+    sheets = world({"robust_min_delivery": 0})
+    sheets["Routes"] = sheets["Routes"][:1]
+    sheets["Disruptions"] = [{"closure": "route:R_cn", "probability": 0.1}]
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    write_workbook(sheets, src)
+    outcome = corridor.run(src, out)
+    assert outcome.results.summary["objective"] == pytest.approx(1900)
+    assert check_plan(src, out) == []
+
+
+def test_the_checker_on_a_closure_that_leaves_no_route(tmp_path):
+    """The world above, its results written by hand from the plain plan (corridor cannot
+    solve it yet): Summary with expected_recourse_cost 900 and objective 1,900, and the
+    Robustness row (total_cost_change 9,000). The checker agrees, and names a wrong 9,100."""
+    sheets = world({"robust_min_delivery": 0})
+    sheets["Routes"] = sheets["Routes"][:1]
+    plain = {k: v for k, v in sheets.items() if k != "Settings"}
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    write_workbook(plain, src)
+    assert corridor.run(src, out).exit_code == 0
+    sheets["Disruptions"] = [{"closure": "route:R_cn", "probability": 0.1}]
+    write_workbook(sheets, src)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Summary"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "objective":
+            row[1].value = 1900
+        if row[0].value == "expected_recourse_cost":
+            row[1].value = 900
+    ws = wb.create_sheet("Robustness")
+    ws.append(["closure", "period", "commodity", "total_cost_change", "probability"])
+    ws.append(["route:R_cn", "P1", "ALL", 9000, 0.1])
+    wb.save(out)
+    assert check_plan(src, out) == []
+    ws["D2"] = 9100
+    wb.save(out)
+    assert check_plan(src, out) == [
+        "Robustness route:R_cn period P1: total_cost_change 9100 != least recourse cost "
+        "10000 - the plan's period cost 1000 = 9000"
     ]
