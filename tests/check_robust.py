@@ -303,111 +303,133 @@ class LP:
 
 
 # ----------------------------------------------------------------------------- the plan
+def landed_cost(plan: Plan, key: Key) -> float:
+    """Logistics unit cost of a flow variable plus, for an offer's flow, the offer's price."""
+    ident, rid, t = key
+    unit = sum(plan.unit_costs(plan.commodity_of(ident), rid).values())
+    if ident in plan.offers and (ident, t) in plan.offer_periods:
+        unit += _num(plan.offer_periods[ident, t].get("price"), 0.0)
+    return unit
+
+
 @dataclass
 class Context:
     """The plan's first stage and the facts every recourse copy shares."""
 
     plan: Plan
     flows: Flows
-    keys: list[Key]
-    by_period: dict[str, list[Key]]
-    units: dict[str, float]
+    keys: list[Key]  # every flow variable
+    units: dict[str, float]  # expansion units built
     shut_routes: set[str]  # routes with a use decision the plan does not use
     not_taken: set[str]  # offers with a taken decision the plan did not take
-    booked: dict[tuple[str, str], float]
-    levels: dict[tuple[str, str, str], tuple[float, float]]  # stock (opening, closing)
-    delivered: dict[tuple[str, str], float]  # contract row -> the plan's delivery
-    unmet: dict[tuple[str, str, str], float]  # need -> the plan's unmet demand
+    levels: dict[tuple[str, str, str], tuple[float, float]]  # stock -> (opening, closing)
     closure_penalty: float
-    replacement: dict[tuple[str, str], float]
-    banned: set[Key]
-    plan_violations: dict[str, float] = field(default_factory=dict)
+    replacement: dict[tuple[str, str], float]  # stock -> replacement cost
+    booked: dict[tuple[str, str], float] = field(default_factory=dict)  # (route, period)
+    delivered: dict[tuple[str, str], float] = field(default_factory=dict)  # contract row
+    unmet: dict[tuple[str, str, str], float] = field(default_factory=dict)  # need
+    banned: set[Key] = field(default_factory=set)  # carriers of a hard max_share 0
+    plan_violations: dict[str, float] = field(default_factory=dict)  # period -> cost
+
+    def __post_init__(self) -> None:
+        self.by_period: dict[str, list[Key]] = defaultdict(list)
+        for key in self.keys:
+            self.by_period[key[2]].append(key)
 
     def landed(self, key: Key) -> float:
-        """Logistics unit cost plus, for an offer's flow, the offer's price."""
-        ident, rid, t = key
-        plan = self.plan
-        unit = sum(plan.unit_costs(plan.commodity_of(ident), rid).values())
-        if ident in plan.offers and (ident, t) in plan.offer_periods:
-            unit += _num(plan.offer_periods[ident, t].get("price"), 0.0)
-        return unit
+        return landed_cost(self.plan, key)
 
 
-def _committed(plan: Plan, oid: str) -> bool:
-    """An offer with a taken decision: a fixed_cost or a min_volume."""
-    rows = [r for (o, _), r in plan.offer_periods.items() if o == oid]
-    fixed = _num(plan.offers[oid].get("fixed_cost"), 0.0)
-    return fixed > 0 or any(_num(r.get("min_volume"), 0.0) > 0 for r in rows)
-
-
-def context(plan: Plan, flows: Flows, res: dict[str, list[Row]], units: dict[str, float]):
-    keys = plan.variable_keys()
-    by_period: dict[str, list[Key]] = defaultdict(list)
-    for key in keys:
-        by_period[key[2]].append(key)
-    usable = {rid for _, rid, _ in keys}
+def _shut_routes(plan: Plan, keys: list[Key], flows: Flows, res: dict[str, list[Row]]) -> set[str]:
+    """Routes with a use decision (a fixed_cost or min_volume, and a flow variable) that the
+    Routes sheet reports unused (without the sheet: that carry nothing)."""
     used = {_id(r["route"]): _bool(r.get("used"), False) for r in res.get("routes", [])}
     carried = {rid for (_, rid, _), vol in flows.items() if vol > 0}
-    shut = {
+    return {
         rid
-        for rid in usable
+        for rid in {rid for _, rid, _ in keys}
         if (plan.routes[rid].fixed_cost > 0 or plan.routes[rid].min_volume > 0)
         and not used.get(rid, rid in carried)
     }
-    taken = {_id(r["offer"]) for r in res.get("purchases", []) if _bool(r.get("taken"), False)} | {
-        ident for (ident, _, _), vol in flows.items() if ident in plan.offers and vol > 0
-    }
-    not_taken = {oid for oid in plan.offers if _committed(plan, oid) and oid not in taken}
-    levels = {}
+
+
+def _not_taken(plan: Plan, flows: Flows, res: dict[str, list[Row]]) -> set[str]:
+    """Offers with a taken decision (a fixed_cost or a min_volume) that the plan did not
+    take (Purchases.taken, or selling anything)."""
+    taken = {_id(r["offer"]) for r in res.get("purchases", []) if _bool(r.get("taken"), False)}
+    taken |= {ident for (ident, _, _), vol in flows.items() if ident in plan.offers and vol > 0}
+    out = set()
+    for oid, first in plan.offers.items():
+        rows = [r for (o, _), r in plan.offer_periods.items() if o == oid]
+        committed = _num(first.get("fixed_cost"), 0.0) > 0 or any(
+            _num(r.get("min_volume"), 0.0) > 0 for r in rows
+        )
+        if committed and oid not in taken:
+            out.add(oid)
+    return out
+
+
+def _stock_levels(plan: Plan, res: dict[str, list[Row]]) -> dict:
+    """(node, commodity, period) -> (opening, closing): closings from the Stocks sheet,
+    each period opening at the last closing (initial at first)."""
     closing = {
         (_id(r["node"]), _id(r["commodity"]), _id(r["period"])): _num(r.get("closing"), 0.0)
         for r in res.get("stocks", [])
     }
+    levels = {}
     for (node, k), st in plan.stocks.items():
         level = st["initial"]
         for t in plan.periods:
             end = closing.get((node, k, t), level)
             levels[node, k, t] = (level, end)
             level = end
-    delivered: dict[tuple[str, str], float] = defaultdict(float)
-    served: dict[tuple[str, str, str], float] = defaultdict(float)
-    for (ident, rid, t), vol in flows.items():
-        if ident in plan.contracts:
-            delivered[ident, t] += vol
-        served[plan.routes[rid].nodes[-1], plan.commodity_of(ident), t] += vol
-    for (node, k, t), (opening, end) in levels.items():
-        served[node, k, t] += opening - end  # drawn, net of what is added
-    unmet = {
-        need: max(0.0, volume - served.get(need, 0.0))
-        for need, (volume, _, _) in plan.needs.items()
-    }
-    ctx = Context(
-        plan,
-        flows,
-        keys,
-        dict(by_period),
-        units,
-        shut,
-        not_taken,
-        {},
-        levels,
-        dict(delivered),
-        unmet,
-        0.0,
-        {},
-        set(),
-    )
-    landed = {key: ctx.landed(key) for key in keys}
+    return levels
+
+
+def _prices(plan: Plan, keys: list[Key]) -> tuple[float, dict[tuple[str, str], float]]:
+    """closure_penalty and each stock's replacement cost (see the module docstring)."""
+    landed = {key: landed_cost(plan, key) for key in keys}
     highest = max(landed.values(), default=0.0)
-    ctx.closure_penalty = plan.closure_penalty_setting or 10.0 * max(highest, 1.0)
-    per_commodity: dict[str, float] = defaultdict(float)
+    setting = plan.closure_penalty_setting
+    penalty = setting if setting is not None else 10.0 * max(highest, 1.0)
+    per_commodity: dict[str, float] = {}
     for key, unit in landed.items():
         k = plan.commodity_of(key[0])
         per_commodity[k] = max(per_commodity.get(k, -INF), unit)
+    replacement = {}
     for (node, k), st in plan.stocks.items():
         value = plan.comm[k]["value"]
         default = value if value > 0 else per_commodity.get(k, highest)
-        ctx.replacement[node, k] = st["replacement"] if st["replacement"] is not None else default
+        replacement[node, k] = st["replacement"] if st["replacement"] is not None else default
+    return penalty, replacement
+
+
+def context(
+    plan: Plan, flows: Flows, res: dict[str, list[Row]], units: dict[str, float]
+) -> Context:
+    """The plan's first stage as the results report it, and what it delivers."""
+    keys = plan.variable_keys()
+    penalty, replacement = _prices(plan, keys)
+    ctx = Context(
+        plan=plan,
+        flows=flows,
+        keys=keys,
+        units=units,
+        shut_routes=_shut_routes(plan, keys, flows, res),
+        not_taken=_not_taken(plan, flows, res),
+        levels=_stock_levels(plan, res),
+        closure_penalty=penalty,
+        replacement=replacement,
+    )
+    served: dict[tuple[str, str, str], float] = defaultdict(float)
+    for (ident, rid, t), vol in flows.items():
+        if ident in plan.contracts:
+            ctx.delivered[ident, t] = ctx.delivered.get((ident, t), 0.0) + vol
+        served[plan.routes[rid].nodes[-1], plan.commodity_of(ident), t] += vol
+    for (node, k, t), (opening, end) in ctx.levels.items():
+        served[node, k, t] += opening - end  # drawn, net of what is added
+    for need, (volume, _, _) in plan.needs.items():
+        ctx.unmet[need] = max(0.0, volume - served.get(need, 0.0))
     rows = limits(plan, keys)
     ctx.banned = {key for lim in rows if lim.ban for key in lim.carriers}
     for lim in rows:
