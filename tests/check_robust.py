@@ -62,6 +62,7 @@ from check_inputs import (
     Row,
     Var,
     _bool,
+    _close,
     _exceeds,
     _id,
     _is,
@@ -612,7 +613,8 @@ def value_range(rec: Recourse, best: float, coefs: dict[int, float]) -> tuple[fl
 
 # ----------------------------------------------------------------------------- the checks
 def _check_booking(ctx: Context, rows: list[Row], comp: dict[str, float], tol: float) -> list[str]:
-    """Booked capacity >= 0, the plan's own load within it; booking_cost."""
+    """Booked capacity >= 0, the plan's own load within it and so the highest closure load
+    the sheet reports; its base_load and booking_cost columns; the booking_cost component."""
     plan = ctx.plan
     reported = {(_id(r["route"]), _id(r["period"])): r for r in rows}
     pairs = {(rid, t) for _, rid, t in ctx.keys if plan.routes[rid].booking_cost is not None}
@@ -634,9 +636,20 @@ def _check_booking(ctx: Context, rows: list[Row], comp: dict[str, float], tol: f
             )
         ctx.booked[rid, t] = booked
         comp["booking_cost"] += plan.routes[rid].booking_cost * booked
+        row = reported.get((rid, t), {})
+        highest = _num(row.get("highest_closure_load"), 0.0)
+        if _exceeds(highest, booked, tol):
+            problems.append(f"{where}: highest_closure_load {highest:g} > the {booked:g} booked")
+        cost = _num(row.get("booking_cost"))
+        if cost is not None and not _close(cost, plan.routes[rid].booking_cost * booked, tol):
+            problems.append(f"{where}: booking_cost {cost:g} is not booked x the route's price")
     for (rid, t), r in reported.items():
+        where = f"Booking route {rid} period {t}"
         if (rid, t) not in pairs and _num(r.get("booked")) is not None:
-            problems.append(f"Booking route {rid} period {t}: booked, but it needs no booking")
+            problems.append(f"{where}: booked, but it needs no booking")
+        base = _num(r.get("base_load"))
+        if base is not None and not _close(base, load.get((rid, t), 0.0), tol):
+            problems.append(f"{where}: base_load {base:g}, the plan's load is {load[rid, t]:g}")
     return problems
 
 
