@@ -246,17 +246,12 @@ def test_the_cap_and_horizon_rules_in_a_closure(solved, tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="corridor keeps a min_share row whose value the closure removes from the scope "
-    "(spec 7 expands each rule over the routes that stay open, so the row is gone)",
-)
 def test_a_minimum_share_on_a_closed_corridor_does_not_bind_the_recourse(tmp_path):
     """A soft rule: at least 20 % of K1 via corridor R_cn (30 per unit below). CN closes
     with probability 0.5. The plan ships 100 t via CN (1,000). With CN closed no open route
     carries R_cn, so the rule has no row in the recourse: 100 t via RU (1,200), expected
-    recourse cost 0.5 x 200 = 100, objective 1,100. corridor charges the rule in the
-    recourse (20 below x 30 = 600): 0.5 x 800 = 400, objective 1,400."""
+    recourse cost 0.5 x 200 = 100, objective 1,100 (charging the rule in the recourse, 20
+    below x 30 = 600, would give 0.5 x 800 = 400 and 1,400)."""
     sheets = world({"robust_min_delivery": 1})
     sheets["Disruptions"] = [{"closure": "transit_country:CN", "probability": 0.5}]
     sheets["Limits"] = [
@@ -268,11 +263,6 @@ def test_a_minimum_share_on_a_closed_corridor_does_not_bind_the_recourse(tmp_pat
     assert check_plan(src, out) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="corridor's recourse builder fails on a closure that removes every flow of a period",
-)
 def test_a_closure_that_leaves_no_route(tmp_path):
     """R_cn alone (10/t); route:R_cn guarded with probability 0.1 and min_delivery 0. The
     plan ships 100 t (1,000); the closure loses all 100 t at closure_penalty (10 x the

@@ -115,3 +115,20 @@ def test_closing_a_country_closes_its_routes_and_a_transit_country_only_where_it
     assert closed_routes(inputs, parse_closure("leg:AZ")) == {"R_az"}
     assert closed_routes(inputs, parse_closure("corridor:Caspian")) == {"R_az"}
     assert BASE["Routes"][2]["corridor"] == "Caspian"
+
+
+def test_a_minimum_on_what_a_closure_shuts_has_no_row_and_comes_back_on_reset():
+    """A hard rule: at least 20 % of the cargo via route R_cn. Closing route R_cn leaves no
+    open route carrying that value, so the rule has no row in the closure (spec 2 and 5):
+    the 100 t go R_ru at 30/t, 3,000, instead of no plan. A second closure keeps it gone;
+    reset() brings it back (R_cn 20/t carries everything again: 2,000)."""
+    limits = [{"rule": "min_cn", "measure": "route", "value": "R_cn", "min_share": 0.2}]
+    plan = _plan(world(Limits=limits))
+    assert plan.solve().result.objective == pytest.approx(2000)
+    plan.close("route:R_cn")
+    assert plan.solve().result.objective == pytest.approx(3000)
+    plan.close("route:R_az")
+    assert plan.solve().result.objective == pytest.approx(3000)
+    plan.reset()
+    plan.close("route:R_az")
+    assert plan.solve().result.objective == pytest.approx(2000)

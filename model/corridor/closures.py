@@ -134,3 +134,25 @@ def rows_in_scopes(rows: pd.DataFrame, scopes: pd.DataFrame) -> np.ndarray:
             match &= (cols[c] == value) | (cols[c] == "ALL")
         hit |= match
     return hit
+
+
+MINIMUM_BOUNDS = ("min_share", "min_volume")
+
+
+def emptied_minimums(inputs: Inputs, flows: np.ndarray) -> np.ndarray:
+    """Rule rows with a minimum (min_share, min_volume) whose value no flow of the scope
+    carries once `flows` close: a rule is expanded over the routes that stay open, and a
+    scope whose routes do not carry the value gets no row (spec sections 2 and 5), so a
+    closure never demands cargo through what it closed."""
+    rules = inputs.rules
+    if rules.empty or len(flows) == 0:
+        return np.zeros(len(rules), dtype=bool)
+    closed = np.zeros(len(inputs.flows), dtype=bool)
+    closed[flows] = True
+    group = rules.members["group"].to_numpy(dtype=np.int64)
+    member = rules.members["flow"].to_numpy(dtype=np.int64)
+    n = int(rules.rows["group"].max()) + 1
+    carriers = np.bincount(group[~closed[member]], minlength=n)
+    row_group = rules.rows["group"].to_numpy(dtype=np.int64)
+    minimum = rules.rows["bound"].isin(MINIMUM_BOUNDS).to_numpy()
+    return minimum & (carriers[row_group] == 0)

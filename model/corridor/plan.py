@@ -37,6 +37,7 @@ from .build import build
 from .closures import (
     Closure,
     closed_flows,
+    emptied_minimums,
     known_ids,
     parse_closure,
     rows_in_scopes,
@@ -104,6 +105,7 @@ class Plan:
         lower, upper, _ = self.lp.bounds()
         row_lower, row_upper = self.lp.row_bounds()
         self._built = (lower, upper, row_lower, row_upper, self.lp.cost_vector())
+        self._closed = np.zeros(len(inputs.flows), dtype=bool)  # flows closed since reset
         self._parts = {name: len(parts) for name, parts in self.lp.costs.items()}
         self._coeffs: dict[tuple[int, int], float] = {}  # (row, col) -> value as built
         self._term_index: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -418,18 +420,22 @@ class Plan:
             hint = suggest(closure.ident, sorted(str(i) for i in ids))
             raise ValueError(f"unknown {closure.kind} {closure.ident!r}{hint}")
         local = closed_flows(self.inputs, closure)
+        self._closed[local] = True
         flow = self.lp.columns["flow"]
         if len(local):
             self._col_bounds(flow.start + local, 0.0, 0.0)
         lifted = np.zeros(0, dtype=np.int64)
-        if not keep_caps and "limit_rule" in self.lp.rows:
+        if "limit_rule" in self.lp.rows:
             rows = self.inputs.rules.rows
-            scopes = touched_scopes(self.inputs, local)
-            share = rows["bound"].isin(SHARE_BOUNDS).to_numpy()
-            which = (rows["rule"] == DEFAULT_CAP_RULE).to_numpy()
-            if lift_rules:
-                which = which | share
-            lifted = np.flatnonzero(which & rows_in_scopes(rows, scopes))
+            # a minimum on a value the closure leaves no route for has no row (spec 2, 5)
+            which = emptied_minimums(self.inputs, np.flatnonzero(self._closed))
+            if not keep_caps:
+                scopes = touched_scopes(self.inputs, local)
+                lift = (rows["rule"] == DEFAULT_CAP_RULE).to_numpy()
+                if lift_rules:
+                    lift = lift | rows["bound"].isin(SHARE_BOUNDS).to_numpy()
+                which = which | (lift & rows_in_scopes(rows, scopes))
+            lifted = np.flatnonzero(which)
             if len(lifted):
                 self._row_bounds("limit_rule", lifted, -INF, INF)
         self.changes.append(f"close {closure}")
@@ -516,6 +522,7 @@ class Plan:
         """Back to the program as built (bounds, costs, coefficients); the solver keeps its
         last basis, so the next solve still starts warm."""
         lower, upper, row_lower, row_upper, cost = self._built
+        self._closed[:] = False
         for block in self.lp.columns.values():
             block.lower[:] = lower[block.start : block.stop]
             block.upper[:] = upper[block.start : block.stop]

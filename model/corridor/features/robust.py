@@ -13,8 +13,9 @@ min_delivery m_s) and each period t, a second-stage copy re-plans period t with 
         offer, within its max_volume), stock balances (from the plan's closing level of
         t-1 or initial, down to zero: no reserve floor in an emergency), share totals and
         rules; not copied: minimum volumes, offer minima and lots (no emergency honours
-        them), rules pooling the whole horizon, and the default cap in the scopes s takes a
-        usable route from (spec section 5)
+        them), rules pooling the whole horizon, minimum rules whose value no open route
+        of the scope carries, and the default cap in the scopes s takes a usable route
+        from (spec section 5)
     recourse_shortfall[s,c,t] in [0, volume], at the contract's penalty or closure_penalty
     recourse_unmet[s,d,k,t]   in [0, volume], at the need's penalty or closure_penalty
     recourse_stock_drawdown[s,n,k,t] >= level[n,k,t] - level_s,t[n,k,t], at replacement_cost
@@ -46,7 +47,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..closures import Closure, closed_flows, parse_closure, rows_in_scopes, touched_scopes
+from ..closures import (
+    Closure,
+    closed_flows,
+    emptied_minimums,
+    parse_closure,
+    rows_in_scopes,
+    touched_scopes,
+)
 from ..lp import INF, Columns, LinearProgram, Terms
 from ..rules import DEFAULT_CAP_RULE
 from .stocks import stock_periods
@@ -216,7 +224,7 @@ def _select(columns: dict, row_blocks: dict, inputs, guard: Guard, period: str) 
             suspended = (table["rule"] == DEFAULT_CAP_RULE).to_numpy() & rows_in_scopes(
                 table, touched_scopes(inputs, closed)
             )
-            mask &= ~suspended
+            mask &= ~suspended & ~emptied_minimums(inputs, closed)
         rows[name] = np.flatnonzero(mask)
     return _Copy(guard, period, cols, rows, closed)
 
@@ -438,9 +446,13 @@ class RecourseBuilder:
             if not inside.any():
                 continue
             src = block.start + pick.cols[name]  # sorted
-            p = np.searchsorted(src, cols[inside])
-            hit = (p < len(src)) & (src[np.minimum(p, len(src) - 1)] == cols[inside])
-            mapped = np.where(hit, ids[name][np.minimum(p, len(src) - 1)], -1)
+            if len(src):
+                p = np.minimum(np.searchsorted(src, cols[inside]), len(src) - 1)
+                hit = src[p] == cols[inside]
+                mapped = np.where(hit, ids[name][p], -1)
+            else:  # the copy has none of this block (a closure that stops every flow)
+                hit = np.zeros(int(inside.sum()), dtype=bool)
+                mapped = hit.astype(np.int64)
             if name == "flow":
                 closed = np.isin(cols[inside] - flow.start, pick.closed)
                 keep[np.flatnonzero(inside)[closed]] = False
