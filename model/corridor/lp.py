@@ -273,13 +273,14 @@ class LinearProgram:
 
     def cost_vector(self, names: Iterable[str] | None = None) -> np.ndarray:
         """The objective coefficients of every column (of the named terms only, if given)."""
-        c = np.zeros(self.n_cols)
-        for name, parts in self.costs.items():
-            if names is not None and name not in names:
-                continue
-            for part in parts:
-                np.add.at(c, part.cols, part.coefs)
-        return c
+        parts = [p for name, ps in self.costs.items() if names is None or name in names for p in ps]
+        if not parts:
+            return np.zeros(self.n_cols)
+        return np.bincount(
+            np.concatenate([p.cols for p in parts]),
+            weights=np.concatenate([p.coefs for p in parts]),
+            minlength=self.n_cols,
+        ).astype(float)
 
     def cost_values(self, x: np.ndarray) -> dict[str, float]:
         """Each cost term evaluated at column values x."""
@@ -317,11 +318,25 @@ class LinearProgram:
         vals = np.concatenate([b.val for b in self.rows.values()])
         return rows, cols, vals
 
-    def matrix(self, fmt: str = "csc") -> sp.csc_array | sp.csr_array:
-        """The constraint matrix (duplicate entries summed)."""
+    def matrix(self, fmt: str = "csc", index_dtype: type = np.int64) -> sp.csc_array | sp.csr_array:
+        """The constraint matrix (duplicate entries summed, indices sorted); `index_dtype`
+        np.int32 gives the indices HiGHS takes without another copy.
+
+        Built by one stable sort on the column (row for CSR) numbers: each block's terms
+        arrive in runs already sorted that way, which the sort merges; the order within a
+        column is then fixed where needed by `sum_duplicates`."""
         rows, cols, vals = self.triplets()
-        coo = sp.coo_array((vals, (rows, cols)), shape=(self.n_rows, self.n_cols))
-        out = coo.tocsc() if fmt == "csc" else coo.tocsr()
+        major, minor = (cols, rows) if fmt == "csc" else (rows, cols)
+        n_major = self.n_cols if fmt == "csc" else self.n_rows
+        small = max(self.n_rows, self.n_cols, len(vals)) < np.iinfo(np.int32).max
+        index = index_dtype if small else np.int64
+        order = np.argsort(major, kind="stable")
+        pointers = np.zeros(n_major + 1, dtype=index)
+        np.cumsum(np.bincount(major, minlength=n_major), out=pointers[1:])
+        kind = sp.csc_array if fmt == "csc" else sp.csr_array
+        out = kind(
+            (vals[order], minor[order].astype(index), pointers), shape=(self.n_rows, self.n_cols)
+        )
         out.sum_duplicates()
         return out
 
