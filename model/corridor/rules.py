@@ -171,7 +171,7 @@ class FlowCodes:
 _NO_VALUES = np.zeros(0, dtype=object)
 
 
-def _first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(code of each key, position of each code's first key): codes numbered in order of
     first appearance (a hash table, no sort)."""
     codes, _ = pd.factorize(keys, sort=False)
@@ -293,7 +293,7 @@ def expand_rule(
     codes = [fc.codes(c)[0][flow] for c in split] + [code]
     sizes = [len(fc.codes(c)[1]) for c in split] + [len(uniques)]
     # groups (scope, value) numbered in order of first appearance
-    group_of, first = _first_seen(_combine(codes, sizes))
+    group_of, first = first_seen(_combine(codes, sizes))
     n_groups = len(first)
     scope_vals = {c: fc.flows[c].to_numpy(dtype=object)[flow[first]] for c in split}
     group_value = uniques[code[first]]
