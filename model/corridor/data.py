@@ -392,7 +392,8 @@ def build_usage(flows: pd.DataFrame, routes: pd.DataFrame, capacity: pd.DataFram
             "flow": flow,
             "cap_row": c_row[hit],
             "coef": flows["capacity_use"].to_numpy()[flow],
-        }
+        },
+        copy=False,  # fresh arrays: no copy into one block
     )
 
 

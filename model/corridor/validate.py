@@ -785,14 +785,26 @@ def check_disruptions(
 
 def join_codes(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Inner join of two integer key arrays: (left position, right position) of every match,
-    in left order and, for one left key, in right order (the order of a pandas merge)."""
+    in left order and, for one left key, in right order (the order of a pandas merge).
+    Negative keys match nothing."""
     order = np.argsort(right, kind="stable")
-    ordered = right[order]
-    lo = np.searchsorted(ordered, left, side="left")
-    counts = np.searchsorted(ordered, left, side="right") - lo
+    top = int(max(left.max(initial=-1), right.max(initial=-1)))
+    if top < 4 * (len(left) + len(right)) + 1024:  # dense keys: direct lookups
+        per_key = np.bincount(right[right >= 0], minlength=top + 1)
+        first = np.cumsum(per_key) - per_key + np.count_nonzero(right < 0)
+        inside = left >= 0
+        key = np.where(inside, left, 0)
+        lo = first[key]
+        counts = np.where(inside, per_key[key], 0)
+    else:
+        ordered = right[order]
+        lo = np.searchsorted(ordered, left, side="left")
+        counts = np.searchsorted(ordered, left, side="right") - lo
+        counts[left < 0] = 0
     left_pos = np.repeat(np.arange(len(left), dtype=np.int64), counts)
-    offset = np.arange(len(left_pos)) - np.repeat(np.cumsum(counts) - counts, counts)
-    return left_pos, order[np.repeat(lo, counts) + offset].astype(np.int64)
+    at = np.arange(len(left_pos), dtype=np.int64)
+    at += np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return left_pos, order[at].astype(np.int64, copy=False)
 
 
 def eligible_pairs(
@@ -1156,19 +1168,35 @@ def check_mode_drops(
     end_commodity = ends["commodity"].to_numpy(dtype=object)
     mode = legs["mode"].to_dict()
     legs_of = unlisted["legs"].to_dict()
-    modes_of = {r: frozenset(mode[leg] for leg in seq) for r, seq in legs_of.items()}
-    fits: dict[tuple[frozenset[str], str], bool] = {}  # (leg modes, commodity) -> allowed
+    # modes as bits (a handful of modes): a route's legs' against a commodity's, per pair
+    bit = {
+        m: 1 << i
+        for i, m in enumerate(
+            sorted(set(mode.values()) | {m for k in set(end_commodity) for m in modes[k]})
+        )
+    }
+    route_bits = np.fromiter(
+        (sum({bit[mode[leg]] for leg in legs_of[r]}) for r in route_ids),
+        dtype=np.int64,
+        count=len(route_ids),
+    )
+    commodity_bits = {k: sum(bit[m] for m in set(modes[k])) for k in set(end_commodity)}
+    pair_commodity = end_commodity[end_pos]
+    allowed_bits = np.fromiter(
+        (commodity_bits[k] for k in pair_commodity.tolist()), np.int64, len(pair_commodity)
+    )
+    dropped = (route_bits[route_pos] & ~allowed_bits) != 0
     for route, commodity in sorted(
-        set(zip(route_ids[route_pos].tolist(), end_commodity[end_pos].tolist(), strict=True))
+        set(
+            zip(
+                route_ids[route_pos[dropped]].tolist(),
+                pair_commodity[dropped].tolist(),
+                strict=True,
+            )
+        )
     ):
         allowed = modes[commodity]
         seq = legs_of[route]
-        leg_modes = modes_of[route]
-        ok = fits.get((leg_modes, commodity))
-        if ok is None:
-            ok = fits[(leg_modes, commodity)] = leg_modes <= set(allowed)
-        if ok:
-            continue
         bad = [leg for leg in seq if mode[leg] not in allowed]
         which = ", ".join(f"{leg} ({mode[leg]})" for leg in bad)
         verb = "is" if len(bad) == 1 else "are"
