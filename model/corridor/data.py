@@ -304,10 +304,11 @@ def build_flows(
             "handling": cu * cf * per_route("handling"),
             "carbon": cu * float(settings["carbon_price"]) * per_route("co2"),
             "carrying": vpu * float(settings["carrying_cost_rate"]) * per_route("days") / 365.0,
-        }
+        },
+        copy=False,  # fresh arrays: no copy into blocks
     )
     flows["unit_cost"] = flows[["transport", "handling", "carbon", "carrying"]].sum(axis=1)
-    flows["weight"] = cu if settings["share_basis"] == "volume" else vpu
+    flows["weight"] = (cu if settings["share_basis"] == "volume" else vpu).copy()  # own memory
     return flows
 
 

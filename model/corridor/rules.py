@@ -290,10 +290,13 @@ def expand_rule(
         if issues is not None:
             _report_empty(rule, fc, mask, split, bounds, issues, where, strict)
         return 0
-    codes = [fc.codes(c)[0][flow] for c in split] + [code]
-    sizes = [len(fc.codes(c)[1]) for c in split] + [len(uniques)]
+    # each flow's scope as one integer (mixed radix over the split columns), then each
+    # (flow, value) pair's group key: scope * values + value
+    s_sizes = [len(fc.codes(c)[1]) for c in split]
+    scope_key = _combine([fc.codes(c)[0] for c in split], s_sizes)
+    keys = scope_key[flow] * max(len(uniques), 1) + code if split else code
     # groups (scope, value) numbered in order of first appearance
-    group_of, first = first_seen(_combine(codes, sizes))
+    group_of, first = first_seen(keys)
     n_groups = len(first)
     scope_vals = {c: fc.flows[c].to_numpy(dtype=object)[flow[first]] for c in split}
     group_value = uniques[code[first]]
@@ -301,11 +304,8 @@ def expand_rule(
         np.ones(n_groups, dtype=bool) if keep_group is None else keep_group(scope_vals, group_value)
     )
     if issues is not None and rule["value"] != "*" and split:
-        scoped = np.flatnonzero(mask)
-        s_codes = [fc.codes(c)[0][scoped] for c in split]
-        s_sizes = [len(fc.codes(c)[1]) for c in split]
-        n_scopes = len(np.unique(_combine(s_codes, s_sizes)))
-        n_with = len(np.unique(_combine(codes[:-1], sizes[:-1])))
+        n_scopes = len(np.unique(scope_key[mask]))
+        n_with = len(np.unique(scope_key[flow]))
         if n_with < n_scopes:
             issues.warn(
                 "Limits",
@@ -331,11 +331,8 @@ def expand_rule(
     for c in split:
         scope_columns[c] = scope_vals[c][kept]
     if split:
-        s_sizes = [len(fc.codes(c)[1]) for c in split]
-        s_code, s_uniques = pd.factorize(
-            _combine([fc.codes(c)[0][scoped] for c in split], s_sizes), sort=False
-        )
-        g_key = _combine([c[first[kept]] for c in codes[:-1]], sizes[:-1])
+        s_code, s_uniques = pd.factorize(scope_key[scoped], sort=False)
+        g_key = scope_key[flow[first[kept]]]
         unique_keys, first_group, group_scope = np.unique(
             g_key, return_index=True, return_inverse=True
         )
