@@ -440,34 +440,37 @@ class HighsModel:
         col_status = np.full(len(a.cost), int(HighsBasisStatus.kLower), dtype=np.int64)
         row_status = np.full(len(a.row_lower), int(HighsBasisStatus.kBasic), dtype=np.int64)
 
-        def solve(block: tuple[np.ndarray, np.ndarray]) -> tuple[HighsModel, SolveResult]:
+        def solve(block: tuple[np.ndarray, np.ndarray]) -> SolveResult:
+            """One block: solve, copy its values, duals and basis into the whole's arrays
+            (each block writes only its own columns and rows), and let its model go."""
+            cols, rows = block
             left = options.time_limit - (time.perf_counter() - start)
-            part = HighsModel(a.part(*block))
-            return part, part.run(replace(options, split=False, time_limit=max(left, 0.0)))
+            part = HighsModel(a.part(cols, rows))
+            result = part.run(replace(options, split=False, time_limit=max(left, 0.0)))
+            if result.has_solution:
+                s = part.highs.getSolution()
+                x[cols] = part.values()
+                if s.dual_valid:
+                    row_dual[rows] = s.row_dual
+                    col_dual[cols] = s.col_dual
+                else:
+                    no_duals.set()
+                basis = part.highs.getBasis()
+                if basis.valid:
+                    col_status[cols] = [int(v) for v in basis.col_status]
+                    row_status[rows] = [int(v) for v in basis.row_status]
+            return result
 
+        no_duals = threading.Event()
         # HiGHS releases the GIL while it solves: the blocks run in threads, one per core
         # (in order when the caller sizes HiGHS's own thread pool, which is per process)
         workers = min(len(blocks), os.cpu_count() or 1)
         if workers > 1 and "threads" not in options.highs_options:
             with ThreadPoolExecutor(workers, thread_name_prefix="corridor-block") as pool:
-                solved = list(pool.map(solve, blocks))
+                results = list(pool.map(solve, blocks))
         else:
-            solved = [solve(block) for block in blocks]
-        results = [result for _, result in solved]
-        duals_valid = True
-        for (cols, rows), (part, result) in zip(blocks, solved, strict=True):
-            if not result.has_solution:
-                continue
-            s = part.highs.getSolution()
-            x[cols] = part.values()
-            duals_valid &= bool(s.dual_valid)
-            if s.dual_valid:
-                row_dual[rows] = s.row_dual
-                col_dual[cols] = s.col_dual
-            basis = part.highs.getBasis()
-            if basis.valid:
-                col_status[cols] = [int(v) for v in basis.col_status]
-                row_status[rows] = [int(v) for v in basis.row_status]
+            results = [solve(block) for block in blocks]
+        duals_valid = not no_duals.is_set()
         seconds = time.perf_counter() - start
         worst = min(results, key=lambda r: _WORST.index(r.status))
         h = self.highs
