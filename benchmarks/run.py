@@ -20,7 +20,9 @@ wall seconds of one run in one process:
     extract   solution -> result tables (results.extract)
     write     result tables -> workbook (io.write.write_results)
 
-plus the peak resident memory of the process (it includes the generated workbook's frames,
+each with its CPU seconds beside it (``cpu_<stage>``: less sensitive than wall time to other
+work on a shared machine; the solve's counts every thread), plus the peak resident memory
+of the process (it includes the generated workbook's frames,
 made before the clock starts) and the LP's size. ``baseline`` is benchmarks/baseline.py: the
 same LP assembled with numpy and passed in one ``passModel``, best of 3 fresh processes;
 its size is asserted equal to corridor's. ``build_handoff_best`` is build + handoff timed
@@ -69,6 +71,27 @@ def _clock():
     return lambda: time.perf_counter() - start
 
 
+class Stages:
+    """Wall and CPU seconds of named stages (CPU: this process's, every thread counted;
+    less sensitive than wall time to other work on a shared machine)."""
+
+    def __init__(self, row: dict) -> None:
+        self.row = row
+
+    def __call__(self, name: str):
+        row = self.row
+
+        class _Stage:
+            def __enter__(self):
+                self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+            def __exit__(self, *exc):
+                row[name] = time.perf_counter() - self.wall
+                row[f"cpu_{name}"] = time.process_time() - self.cpu
+
+        return _Stage()
+
+
 # ------------------------------------------------------------------------- parts (fresh)
 
 
@@ -88,31 +111,25 @@ def part_stages(size: str, solve_limit: float) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / f"{size}.xlsx"
         write_workbook(generate_frames(**SIZES[size]), src)
-        clock = _clock()
-        issues = Issues()
-        tables = parse_sheets(read_raw(src), issues)
-        row["read"] = clock()
-        clock = _clock()
-        inputs = prepare(tables, issues, str(src), file_sha256(src))
-        row["prepare"] = clock()
-        clock = _clock()
-        lp = build(inputs)
-        row["build"] = clock()
-        clock = _clock()
-        model = HighsModel(lp)
-        row["handoff"] = clock()
+        stage = Stages(row)
+        with stage("read"):
+            issues = Issues()
+            tables = parse_sheets(read_raw(src), issues)
+        with stage("prepare"):
+            inputs = prepare(tables, issues, str(src), file_sha256(src))
+        with stage("build"):
+            lp = build(inputs)
+        with stage("handoff"):
+            model = HighsModel(lp)
         options = SolveOptions(time_limit=solve_limit)
-        clock = _clock()
-        result = model.run(options)
-        solution = model.solution(result, options=options)
-        row["solve"] = clock()
+        with stage("solve"):
+            result = model.run(options)
+            solution = model.solution(result, options=options)
         row.update(status=result.status, objective=result.objective, blocks=result.blocks)
-        clock = _clock()
-        results = extract(inputs, lp, solution, options)
-        row["extract"] = clock()
-        clock = _clock()
-        write_results(results, Path(tmp) / "results.xlsx")
-        row["write"] = clock()
+        with stage("extract"):
+            results = extract(inputs, lp, solution, options)
+        with stage("write"):
+            write_results(results, Path(tmp) / "results.xlsx")
         row["flow_rows"] = len(results.sheets.get("Flows", []))
     size_of = lp.size()
     row.update(
@@ -131,9 +148,12 @@ def part_baseline(size: str) -> dict:
 
     from baseline import baseline_lp
 
-    _, info = baseline_lp(generate_frames(**SIZES[size]))
+    frames = generate_frames(**SIZES[size])
+    cpu = time.process_time()
+    _, info = baseline_lp(frames)
     return {
         "baseline": info["assemble"] + info["pass"],
+        "cpu_baseline": time.process_time() - cpu,
         "baseline_size": [info["num_col"], info["num_row"], info["nnz"]],
     }
 
@@ -147,11 +167,15 @@ def part_assemble(size: str) -> dict:
     from corridor.highs import HighsModel
 
     inputs = corridor.from_frames(generate_frames(**SIZES[size]))
-    clock = _clock()
+    clock, cpu = _clock(), time.process_time()
     lp = build(inputs)
     built = clock()
     HighsModel(lp)
-    return {"build": built, "build_and_handoff": clock()}
+    return {
+        "build": built,
+        "build_and_handoff": clock(),
+        "cpu_build_and_handoff": time.process_time() - cpu,
+    }
 
 
 def part_whatif(which: str, n: int = 100) -> dict:
@@ -357,10 +381,17 @@ def fresh(*args: str, timeout: float = 3600) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+CHILD_CPU: list[float] = []  # CPU seconds (user + system) of each command run, in order
+
+
 def command_seconds(argv: list[str], cwd: Path | None = None) -> tuple[float, str]:
+    """Wall seconds of a command (its CPU seconds appended to CHILD_CPU)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     clock = _clock()
     done = subprocess.run(argv, capture_output=True, text=True, cwd=cwd)
     seconds = clock()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CHILD_CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if done.returncode:
         sys.stderr.write(done.stdout + done.stderr)
         raise SystemExit(f"{argv[:3]} failed")
@@ -387,12 +418,15 @@ def end_to_end(repeats: int = 3) -> dict:
         inputs = corridor.read_workbook(src)
         out["flows"] = len(inputs.flows)
         best = {"corridor": float("inf"), "corridor_no_split": float("inf")}
+        cpu = dict(corridor=float("inf"), corridor_no_split=float("inf"), baseline=float("inf"))
         runs = []
         for _ in range(repeats):
             s, _ = command_seconds([*exe, str(src), "-o", str(Path(tmp) / "c.xlsx"), "--json"])
             best["corridor"] = min(best["corridor"], s)
+            cpu["corridor"] = min(cpu["corridor"], CHILD_CPU[-1])
             s, _ = command_seconds([*no_split, str(src), "-o", str(Path(tmp) / "n.xlsx"), "--json"])
             best["corridor_no_split"] = min(best["corridor_no_split"], s)
+            cpu["corridor_no_split"] = min(cpu["corridor_no_split"], CHILD_CPU[-1])
             s, text = command_seconds(
                 [
                     sys.executable,
@@ -403,6 +437,7 @@ def end_to_end(repeats: int = 3) -> dict:
                 cwd=HERE,
             )
             runs.append((s, json.loads(text.strip().splitlines()[-1])))
+            cpu["baseline"] = min(cpu["baseline"], CHILD_CPU[-1])
         base_s, base = min(runs, key=lambda r: r[0])
         plan = corridor.run(src)
     objective = plan.result.objective
@@ -421,6 +456,9 @@ def end_to_end(repeats: int = 3) -> dict:
         baseline_steps=base,
         ratio=best["corridor"] / base_s,
         ratio_no_split=best["corridor_no_split"] / base_s,
+        cpu_corridor_s=cpu["corridor"],
+        cpu_corridor_no_split_s=cpu["corridor_no_split"],
+        cpu_baseline_program_s=cpu["baseline"],
         objective=objective,
     )
     return out
@@ -481,13 +519,17 @@ def run_sizes(sizes: list[str], solve_limit: float) -> list[dict]:
         ours = [fresh("--part", "assemble", "--size", size) for _ in range(3)]
         row["build_handoff_best"] = min(a["build_and_handoff"] for a in ours)
         row["ratio"] = row["build_handoff_best"] / row["baseline"]
+        row["cpu_baseline"] = min(b["cpu_baseline"] for b in baselines)
+        row["cpu_build_handoff_best"] = min(a["cpu_build_and_handoff"] for a in ours)
+        row["cpu_ratio"] = row["cpu_build_handoff_best"] / row["cpu_baseline"]
         rows.append(row)
         print(
             f"{size:>6}: {row['flows']:>9,} flows {row['columns']:>9,} cols {row['rows']:>8,} "
             f"rows {row['nonzeros']:>11,} nnz  "
             + "  ".join(f"{s} {row[s]:.2f}" for s in STAGES)
             + f"  | build+handoff best {row['build_handoff_best']:.2f}  "
-            f"baseline {row['baseline']:.2f}  ratio {row['ratio']:.2f}x  "
+            f"baseline {row['baseline']:.2f}  ratio {row['ratio']:.2f}x "
+            f"(CPU {row['cpu_ratio']:.2f}x)  "
             f"peak {row['peak_mb']:,.0f} MB  {row['status']} ({row['blocks']} blocks)",
             flush=True,
         )
