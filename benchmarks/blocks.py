@@ -16,6 +16,9 @@ objective is checked against the whole LP's.
   thread per core);
 - processes: the sub-programs sent to a pool of one process per core (started beforehand,
   not timed).
+
+``--gil`` checks that HiGHS releases the GIL while it solves: a Python loop counting in a
+second thread during a solve, against the same loop alone for as long.
 """
 
 from __future__ import annotations
@@ -93,13 +96,46 @@ def measure(routes: int = 1500, commodities: int = 5, periods: int = 12, repeat:
     return out
 
 
+def gil_check(routes: int = 600, periods: int = 4) -> dict:
+    """Counts per second of a Python loop alone and beside a HiGHS solve in another thread
+    (about equal when run() releases the GIL; near zero when it holds it)."""
+    import threading
+
+    lp = build(corridor.from_frames(generate_frames(routes=routes, commodities=5, periods=periods)))
+
+    def count(stop: threading.Event, out: list) -> None:
+        n, start = 0, time.perf_counter()
+        while not stop.is_set():
+            n += 1
+        out.append(n / (time.perf_counter() - start))
+
+    stop, beside = threading.Event(), []
+    spinner = threading.Thread(target=count, args=(stop, beside))
+    model = HighsModel(lp)
+    spinner.start()
+    clock = time.perf_counter()
+    model.run(SolveOptions(split=False))
+    solve = time.perf_counter() - clock
+    stop.set()
+    spinner.join()
+    stop, alone = threading.Event(), []
+    timer = threading.Timer(solve, stop.set)
+    timer.start()
+    count(stop, alone)
+    return {"solve_s": solve, "counts_per_s_alone": alone[0], "counts_per_s_beside": beside[0]}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--routes", type=int, default=1500)
     p.add_argument("--commodities", type=int, default=5)
     p.add_argument("--periods", type=int, default=12)
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--gil", action="store_true", help="only check that HiGHS releases the GIL")
     args = p.parse_args()
+    if args.gil:
+        print(json.dumps(gil_check()))
+        return
     print(json.dumps(measure(args.routes, args.commodities, args.periods, args.repeat)))
 
 

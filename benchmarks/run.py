@@ -351,9 +351,12 @@ def part_frontier() -> dict:
 
 
 def part_blocks() -> dict:
-    from blocks import measure
+    from blocks import gil_check, measure
 
-    return measure(routes=1500, commodities=5, periods=12, repeat=3)
+    out = measure(routes=1500, commodities=5, periods=12, repeat=3)
+    out["small"] = [measure(routes=r, periods=t, repeat=5) for r, t in ((64, 4), (250, 4))]
+    out["gil"] = gil_check()
+    return out
 
 
 PARTS = {
