@@ -41,6 +41,7 @@ from highspy._core import (
     cb,
     kHighsInf,
 )
+from scipy.sparse.csgraph import connected_components
 
 from .lp import LinearProgram
 
@@ -248,7 +249,7 @@ def independent_blocks(matrix: sp.csc_array) -> list[tuple[np.ndarray, np.ndarra
         (np.ones(len(matrix.indices), dtype=np.int8), matrix.indices + n_cols, pointers),
         shape=(n_cols + n_rows, n_cols + n_rows),
     )
-    _, labels = sp.csgraph.connected_components(graph, directed=False)
+    _, labels = connected_components(graph, directed=False)
     col_label, row_label = labels[:n_cols], labels[n_cols:]
     with_cols = np.bincount(col_label, minlength=labels.max() + 1)
     with_rows = np.bincount(row_label, minlength=labels.max() + 1)
