@@ -856,7 +856,7 @@ def eligible_pairs(
     pos, route_pos = pos[keep], route_pos[keep]
     if "routes" in rows and len(pos):
         lists = rows["routes"].to_numpy()
-        listed = np.fromiter((isinstance(v, tuple) for v in lists), bool, len(lists))
+        listed = np.fromiter((isinstance(v, tuple | list) for v in lists), bool, len(lists))
         if listed.any():  # a row's own route list narrows its routes
             check = np.flatnonzero(listed[pos])
             outside = [i for i in check if names[route_pos[i]] not in lists[pos[i]]]
