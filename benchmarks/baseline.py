@@ -424,6 +424,14 @@ def baseline_lp(
         "num_row": m_rows,
         "nnz": int(len(index)),
         "num_flow": n_x,
+        # what a results writer needs of each flow column: contract row, route, period, cost
+        "flow_row": row[f_dr],
+        "flow_route": f_r,
+        "flow_period": f_t,
+        "flow_cost": x_cost,
+        "contract_ids": _text(ct["contract"]).to_numpy(dtype=object),
+        "route_ids": _text(routes["route"]).to_numpy(dtype=object),
+        "periods": np.asarray(periods, dtype=object),
     }
     return h, info
 

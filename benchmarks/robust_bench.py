@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -45,6 +46,8 @@ def one(size: str, mode: str, min_delivery: float, time_limit: float) -> dict:
     every = all_copies(inputs, guards(inputs))
     per_period = inputs.flows.groupby("period").size()
     row = {
+        "date": time.strftime("%Y-%m-%d"),
+        "cpus": os.cpu_count(),
         "size": size,
         "mode": mode,
         "flows": len(inputs.flows),

@@ -98,3 +98,30 @@ def test_a_file_object_gets_the_whole_workbook(monkeypatch, fast_rows):
 def test_a_sheet_without_columns_is_an_empty_sheet():
     wb = openpyxl.load_workbook(io.BytesIO(write(pd.DataFrame())))
     assert wb["Flows"].max_row == 1 and not wb["Flows"].tables
+
+
+def test_fast_rows_keep_a_format_that_changes_by_row(monkeypatch):
+    """Rules' limit is a share for share bounds and a volume otherwise (io.write.row_kinds):
+    spliced rows get the same per-row formats as rows written cell by cell."""
+    rules = pd.DataFrame(
+        {
+            "rule": ["a", "a", "b", "c", "d"],
+            "bound": ["max_share", "min_volume", "max_share", "max_volume", "min_share"],
+            "limit": [0.25, 1500.0, 0.5, 2.5, float("nan")],
+        }
+    )
+
+    def write_rules() -> bytes:
+        buffer = io.BytesIO()
+        corridor.write_results(Results({"status": "optimal"}, {"Rules": rules}), buffer)
+        return buffer.getvalue()
+
+    slow = write_rules()
+    monkeypatch.setattr(write_mod, "FAST_ROWS", 3)
+    fast = write_rules()
+    assert cells(fast, "Rules") == cells(slow, "Rules")
+    with zipfile.ZipFile(io.BytesIO(fast)) as z:
+        assert 't="inlineStr"' in z.read("xl/worksheets/sheet2.xml").decode()  # spliced
+    limits = [r[2][:2] for r in cells(fast, "Rules")[1:]]
+    assert limits[0] == (0.25, "0.0%") and limits[1] == (1500, "#,##0")
+    assert limits[3] == (2.5, "#,##0.00") and limits[4] == (None, "General")

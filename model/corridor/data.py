@@ -420,15 +420,22 @@ def allowed_pairs(
 ) -> set[tuple[str, str]]:
     """(route, commodity) pairs the route allows: its list decides alone, else the modes."""
     mode = legs["mode"].to_dict()
+    known = set(commodities.index)
+    com_modes = [(k, set(m) if m else None) for k, m in commodities["modes"].items()]
+    # routes with the same set of leg modes allow the same commodities: decide once per set
+    by_modes: dict[frozenset[str], list[str]] = {}
     pairs = set()
     for route, listed, seq in zip(routes.index, routes["commodities"], routes["legs"], strict=True):
         if listed:
-            pairs.update((route, k) for k in listed if k in commodities.index)
+            pairs.update((route, k) for k in listed if k in known)
             continue
-        leg_modes = {mode[leg] for leg in seq}
-        for k, modes in commodities["modes"].items():
-            if not modes or leg_modes <= set(modes):
-                pairs.add((route, k))
+        leg_modes = frozenset(mode[leg] for leg in seq)
+        ks = by_modes.get(leg_modes)
+        if ks is None:
+            ks = by_modes[leg_modes] = [
+                k for k, modes in com_modes if modes is None or leg_modes <= modes
+            ]
+        pairs.update((route, k) for k in ks)
     return pairs
 
 
@@ -484,15 +491,23 @@ def _flow_frame(
     routes: pd.DataFrame,
     commodities: pd.DataFrame,
     settings: dict[str, object],
+    route_pos: np.ndarray | None = None,
     **columns: np.ndarray,
 ) -> pd.DataFrame:
     """Flow rows from candidates (contract, route, period, commodity, origin, destination)
-    with unit costs and share weights; `columns` gives the rest (contract_row, offer...)."""
-    com = commodities.loc[cand["commodity"]]
-    rt = routes.loc[cand["route"]]
-    cu, cf = com["capacity_use"].to_numpy(), com["cost_factor"].to_numpy()
-    vpu = com["value_per_unit"].to_numpy()
-    days = rt["days"].to_numpy(dtype=float)
+    with unit costs and share weights; `route_pos` the routes' positions (looked up when
+    None); `columns` gives the rest (contract_row, offer...)."""
+    if route_pos is None:
+        route_pos = routes.index.get_indexer(cand["route"].to_numpy(dtype=object))
+    k = commodities.index.get_indexer(cand["commodity"].to_numpy(dtype=object))
+    cu = commodities["capacity_use"].to_numpy()[k]
+    cf = commodities["cost_factor"].to_numpy()[k]
+    vpu = commodities["value_per_unit"].to_numpy()[k]
+
+    def per_route(column: str) -> np.ndarray:
+        return routes[column].to_numpy()[route_pos]
+
+    days = per_route("days").astype(float)
     flows = pd.DataFrame(
         {
             "contract": cand["contract"].to_numpy(),
@@ -501,17 +516,18 @@ def _flow_frame(
             "commodity": cand["commodity"].to_numpy(),
             "origin": cand["origin"].to_numpy(),
             "destination": cand["destination"].to_numpy(),
-            "contract_row": columns["contract_row"],
+            "contract_row": np.asarray(columns["contract_row"], dtype=np.int64),
             "capacity_use": cu,
             "value_per_unit": vpu,
-            "transport": cu * cf * rt["leg_cost"].to_numpy(),
-            "handling": cu * cf * rt["handling"].to_numpy(),
-            "carbon": cu * float(settings["carbon_price"]) * rt["co2"].to_numpy(),
+            "transport": cu * cf * per_route("leg_cost"),
+            "handling": cu * cf * per_route("handling"),
+            "carbon": cu * float(settings["carbon_price"]) * per_route("co2"),
             "carrying": vpu * float(settings["carrying_cost_rate"]) * days / 365.0,
-        }
+        },
+        copy=False,  # fresh arrays: no copy into blocks
     )
     flows["unit_cost"] = flows[["transport", "handling", "carbon", "carrying"]].sum(axis=1)
-    flows["weight"] = cu if settings["share_basis"] == "volume" else vpu
+    flows["weight"] = (cu if settings["share_basis"] == "volume" else vpu).copy()  # own memory
     flows["offer"] = pd.Series(columns["offer"], dtype=object)
     flows["offer_row"] = np.asarray(columns["offer_row"], dtype=np.int64)
     flows["need"] = np.asarray(columns["need"], dtype=np.int64)
@@ -545,32 +561,40 @@ def build_flows(
 ) -> pd.DataFrame:
     """Contract flows: each contract row x each eligible route (its `routes` list and its
     `max_days` narrow them), with unit costs and weights; `need` is the needs row of the
-    flow's destination, commodity and period (-1 where the Demand sheet has none)."""
-    cand = contract_rows.reset_index(names="contract_row").merge(
-        routes[["origin", "destination", "days"]].reset_index(names="route"),
-        on=["origin", "destination"],
-        how="inner",
+    flow's destination, commodity and period (-1 where the Demand sheet has none).
+
+    Ordered by contract row, then route id. Joined with integer codes (no merge of string
+    columns): a million flows take well under a second."""
+    pos, route_pos = validate.eligible_pairs(contract_rows, routes, allowed, by_name=True)
+    if "max_days" in contract_rows and contract_rows["max_days"].notna().any():
+        limit = contract_rows["max_days"].to_numpy(dtype=float)[pos]
+        days = routes["days"].to_numpy(dtype=float)[route_pos]
+        fast = ~(days > limit + 1e-9)  # a route too slow is not eligible (NaN: no limit)
+        pos, route_pos = pos[fast], route_pos[fast]
+
+    def take(column: str) -> np.ndarray:
+        return contract_rows[column].to_numpy(dtype=object)[pos]
+
+    cand = pd.DataFrame(
+        {
+            "contract": take("contract"),
+            "route": routes.index.to_numpy(dtype=object)[route_pos],
+            "period": take("period"),
+            "commodity": take("commodity"),
+            "origin": take("origin"),
+            "destination": take("destination"),
+        },
+        copy=False,
     )
-    pairs = pd.DataFrame(sorted(allowed), columns=["route", "commodity"])
-    cand = cand.merge(pairs, on=["route", "commodity"], how="inner")
-    restricted = cand["routes"].notna()
-    if restricted.any():  # a contract's own route list narrows its routes
-        sub = cand[restricted]
-        inside = [r in lst for r, lst in zip(sub["route"], sub["routes"], strict=True)]
-        drop = sub.index[~np.asarray(inside, dtype=bool)]
-        cand = cand.drop(index=drop)
-    if "max_days" in cand and cand["max_days"].notna().any():  # a route too slow is not eligible
-        slow = cand["days"].to_numpy(dtype=float) > cand["max_days"].to_numpy(dtype=float) + 1e-9
-        cand = cand[~slow]
-    cand = cand.sort_values(["contract_row", "route"], kind="stable").reset_index(drop=True)
     n = len(cand)
-    supplier = cand["supplier"] if "supplier" in cand else pd.Series([None] * n)
+    supplier = take("supplier") if "supplier" in contract_rows else np.full(n, None, dtype=object)
     return _flow_frame(
         cand,
         routes,
         commodities,
         settings,
-        contract_row=cand["contract_row"].to_numpy(dtype=np.int64),
+        route_pos=route_pos,
+        contract_row=contract_rows.index.to_numpy()[pos].astype(np.int64),
         offer=np.full(n, None, dtype=object),
         offer_row=np.full(n, -1, dtype=np.int64),
         need=_need_of(cand, needs),
@@ -750,7 +774,10 @@ def build_capacity(
 
 
 def build_usage(flows: pd.DataFrame, routes: pd.DataFrame, capacity: pd.DataFrame) -> pd.DataFrame:
-    """(flow, cap_row, coef): a flow loads every node and leg of its route and the route."""
+    """(flow, cap_row, coef): a flow loads every node and leg of its route and the route.
+
+    Ordered by flow, then the route's nodes, legs and the route itself. Joined with integer
+    codes: each (route, period) gets its capacity rows once, each flow those of its pair."""
     if flows.empty or capacity.empty:
         return pd.DataFrame(
             {
@@ -759,27 +786,43 @@ def build_usage(flows: pd.DataFrame, routes: pd.DataFrame, capacity: pd.DataFram
                 "coef": pd.Series(dtype=float),
             }
         )
-    members = []
-    for kind, column in (("node", "nodes"), ("leg", "legs")):
-        exploded = routes[column].explode()
-        part = pd.DataFrame({"route": exploded.index, "id": exploded.to_numpy()})
-        part["type"] = kind
-        members.append(part)
-    members.append(pd.DataFrame({"route": routes.index, "id": routes.index, "type": "route"}))
-    member = pd.concat(members, ignore_index=True)
-    rows = capacity.reset_index(names="cap_row")[["cap_row", "type", "id", "period"]]
-    member = member.merge(rows, on=["type", "id"], how="inner")
-    usage = (
-        flows[["route", "period", "capacity_use"]]
-        .reset_index(names="flow")
-        .merge(member, on=["route", "period"], how="inner")
+    # members (route, type, id) in order: every route's nodes, every route's legs, the routes
+    n_routes = len(routes)
+    m_route, m_type, m_id = [], [], []
+    for t, column in enumerate(("nodes", "legs")):
+        lengths = routes[column].map(len).to_numpy(dtype=np.int64)
+        m_route.append(np.repeat(np.arange(n_routes), lengths))
+        m_type.append(np.full(int(lengths.sum()), t))
+        m_id.append(np.fromiter((i for seq in routes[column] for i in seq), object, lengths.sum()))
+    m_route.append(np.arange(n_routes))
+    m_type.append(np.full(n_routes, 2))
+    m_id.append(routes.index.to_numpy(dtype=object))
+    m_route, m_type = np.concatenate(m_route), np.concatenate(m_type)
+    types = {"node": 0, "leg": 1, "route": 2}
+    c_type = capacity["type"].map(types).to_numpy(dtype=np.int64)
+    ids, id_uniques = pd.factorize(np.concatenate([*m_id, capacity["id"].to_numpy(dtype=object)]))
+    n_ids = max(len(id_uniques), 1)
+    m_key = m_type * n_ids + ids[: len(m_route)]
+    c_key = c_type * n_ids + ids[len(m_route) :]
+    # member x capacity row with the same (type, id): member order, then capacity order
+    m_pos, c_row = validate.join_codes(m_key, c_key)
+    periods, period_uniques = pd.factorize(
+        np.concatenate(
+            [capacity["period"].to_numpy(dtype=object), flows["period"].to_numpy(dtype=object)]
+        )
     )
+    n_t = max(len(period_uniques), 1)
+    pair = m_route[m_pos] * n_t + periods[: len(capacity)][c_row]
+    f_route = routes.index.get_indexer(flows["route"].to_numpy(dtype=object))
+    f_pair = f_route * n_t + periods[len(capacity) :]
+    flow, hit = validate.join_codes(np.where(f_route >= 0, f_pair, -1), pair)
     return pd.DataFrame(
         {
-            "flow": usage["flow"].to_numpy(),
-            "cap_row": usage["cap_row"].to_numpy(),
-            "coef": usage["capacity_use"].to_numpy(),
-        }
+            "flow": flow,
+            "cap_row": c_row[hit],
+            "coef": flows["capacity_use"].to_numpy()[flow],
+        },
+        copy=False,  # fresh arrays: no copy into one block
     )
 
 

@@ -30,25 +30,36 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+import scipy.sparse as sp
 from highspy._core import (
+    HighsBasis,
+    HighsBasisStatus,
     HighsLp,
     HighsModelStatus,
     HighsSolution,
     HighsStatus,
     HighsVarType,
     MatrixFormat,
+    ObjSense,
     _Highs,
     cb,
     kHighsInf,
 )
+from scipy.sparse.csgraph import connected_components
 
 from .lp import LinearProgram
+
+# The smallest LP that `SolveOptions.split=None` solves block by block: below it the blocks'
+# set-up costs about what the split saves (benchmarks/blocks.py measures both sides).
+SPLIT_MIN_COLUMNS = 20_000
 
 log = logging.getLogger("corridor")
 highs_log = logging.getLogger("corridor.highs")
@@ -89,6 +100,10 @@ class SolveOptions:
     highs_options: dict[str, object] = field(default_factory=dict)
     cancel: threading.Event | None = None  # set from any thread to stop the solve
     progress: Callable[[dict], None] | None = None  # incumbent, bound, gap, seconds
+    # Solve an LP that falls apart into independent blocks (e.g. periods) block by block
+    # (see `HighsModel.run`): True always, False never, None when it pays (an LP of at least
+    # SPLIT_MIN_COLUMNS columns, on its first solve).
+    split: bool | None = None
 
 
 @dataclass
@@ -109,6 +124,7 @@ class SolveResult:
     n_vars: int = 0
     n_cons: int = 0
     n_nonzeros: int = 0
+    blocks: int = 1  # independent blocks solved one by one (1: the whole program at once)
 
     @property
     def has_solution(self) -> bool:
@@ -181,6 +197,115 @@ def to_highs_lp(lp: LinearProgram) -> HighsLp:
     return highs_lp(lp.cost_vector(), lower, upper, integer, lp.matrix("csc"), row_lower, row_upper)
 
 
+@dataclass
+class LpArrays:
+    """A program as HiGHS takes it: costs, column bounds and integrality, a CSC matrix
+    (int32 indices), row bounds."""
+
+    cost: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    matrix: sp.csc_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+    @classmethod
+    def of(cls, lp: LinearProgram) -> LpArrays:
+        lower, upper, integer = lp.bounds()
+        row_lower, row_upper = lp.row_bounds()
+        matrix = lp.matrix("csc", index_dtype=np.int32)
+        return cls(lp.cost_vector(), lower, upper, integer, matrix, row_lower, row_upper)
+
+    def part(self, cols: np.ndarray, rows: np.ndarray) -> LpArrays:
+        """The sub-program of some columns and rows (sorted), when no other row touches
+        those columns (an independent block)."""
+        local = np.full(len(self.row_lower), -1, dtype=np.int32)
+        local[rows] = np.arange(len(rows), dtype=np.int32)
+        sub = self.matrix[:, cols]
+        matrix = sp.csc_array(
+            (sub.data, local[sub.indices], sub.indptr.astype(np.int32)),
+            shape=(len(rows), len(cols)),
+        )
+        return LpArrays(
+            self.cost[cols],
+            self.lower[cols],
+            self.upper[cols],
+            self.integer[cols],
+            matrix,
+            self.row_lower[rows],
+            self.row_upper[rows],
+        )
+
+
+def _pass_arrays(highs: _Highs, a: LpArrays) -> HighsStatus:
+    """Pass a program to HiGHS in one call from numpy arrays (HiGHS copies them in C++;
+    filling a HighsLp instead copies element by element through pybind, ~1 s per 10M
+    non-zeros)."""
+    index = a.matrix.indices.astype(np.int32, copy=False)
+    return highs.passModel(
+        len(a.cost),
+        len(a.row_lower),
+        len(index),
+        int(MatrixFormat.kColwise),
+        int(ObjSense.kMinimize),
+        0.0,
+        np.asarray(a.cost, dtype=float),
+        np.asarray(a.lower, dtype=float),
+        np.asarray(a.upper, dtype=float),
+        np.asarray(a.row_lower, dtype=float),
+        np.asarray(a.row_upper, dtype=float),
+        a.matrix.indptr[:-1].astype(np.int32, copy=False),
+        index,
+        a.matrix.data.astype(float, copy=False),
+        # highspy reads this array even for an LP; all kContinuous (0) is an LP to HiGHS
+        a.integer.astype(np.int32) * int(HighsVarType.kInteger),
+    )
+
+
+def independent_blocks(matrix: sp.csc_array) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The program's independent blocks, found from the matrix (never assumed): the
+    connected components of the graph whose nodes are columns and rows and whose edges are
+    the non-zeros. Returns (columns, rows) of each block, largest first; columns and rows
+    in no row or column of their own (empty ones) join the largest block."""
+    n_rows, n_cols = matrix.shape
+    pointers = np.concatenate(
+        (matrix.indptr, np.full(n_rows, matrix.indptr[-1], dtype=matrix.indptr.dtype))
+    )
+    graph = sp.csc_array(
+        (np.ones(len(matrix.indices), dtype=np.int8), matrix.indices + n_cols, pointers),
+        shape=(n_cols + n_rows, n_cols + n_rows),
+    )
+    _, labels = connected_components(graph, directed=False)
+    col_label, row_label = labels[:n_cols], labels[n_cols:]
+    with_cols = np.bincount(col_label, minlength=labels.max() + 1)
+    with_rows = np.bincount(row_label, minlength=labels.max() + 1)
+    real = np.flatnonzero((with_cols > 0) & (with_rows > 0))
+    if len(real) == 0:
+        return [(np.arange(n_cols), np.arange(n_rows))]
+    real = real[np.argsort(-with_cols[real], kind="stable")]
+    home = np.full(labels.max() + 1, real[0])  # a loose column or row joins the largest
+    home[real] = real
+    col_label, row_label = home[col_label], home[row_label]
+    col_order = np.argsort(col_label, kind="stable")
+    row_order = np.argsort(row_label, kind="stable")
+    return _split_sorted(col_label, col_order, row_label, row_order, real)
+
+
+def _split_sorted(col_label, col_order, row_label, row_order, real) -> list:
+    """(columns, rows) of each label in `real`, in that order; each sorted."""
+    out = []
+    cols_sorted, rows_sorted = col_label[col_order], row_label[row_order]
+    for b in real.tolist():
+        c0, c1 = np.searchsorted(cols_sorted, [b, b + 1])
+        r0, r1 = np.searchsorted(rows_sorted, [b, b + 1])
+        out.append((col_order[c0:c1], row_order[r0:r1]))
+    return out
+
+
+_WORST = ("error", "infeasible", "unbounded", "no_solution", "feasible", "optimal")
+
+
 _STOPPED = {
     HighsModelStatus.kTimeLimit,
     HighsModelStatus.kIterationLimit,
@@ -199,22 +324,33 @@ _INTERRUPTS = (
 class HighsModel:
     """One HiGHS instance holding one program (see the module docstring)."""
 
-    def __init__(self, program: LinearProgram | HighsLp) -> None:
+    def __init__(self, program: LinearProgram | LpArrays | HighsLp) -> None:
         start = time.perf_counter()
         self.highs = _Highs()
         self.highs.setOptionValue("output_flag", False)  # before anything can print
-        lp = to_highs_lp(program) if isinstance(program, LinearProgram) else program
-        self.integer = (
-            np.array([v == HighsVarType.kInteger for v in lp.integrality_], dtype=bool)
-            if len(lp.integrality_)
-            else np.zeros(lp.num_col_, dtype=bool)
-        )
-        status = self.highs.passModel(lp)
+        # the arrays as passed, kept until the first change: an LP's first solve may split
+        self._arrays: LpArrays | None = None
+        self._split: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # x, duals
+        if isinstance(program, LinearProgram | LpArrays):
+            arrays = LpArrays.of(program) if isinstance(program, LinearProgram) else program
+            self.integer = np.asarray(arrays.integer, dtype=bool)
+            status = _pass_arrays(self.highs, arrays)
+            self._arrays = arrays
+        else:
+            self.integer = (
+                np.array([v == HighsVarType.kInteger for v in program.integrality_], dtype=bool)
+                if len(program.integrality_)
+                else np.zeros(program.num_col_, dtype=bool)
+            )
+            status = self.highs.passModel(program)
         if status == HighsStatus.kError:
             raise ValueError("HiGHS refused the model (passModel returned an error)")
         # the costs as HiGHS has them, to check a MIP solved from a start (see run)
-        self._cost = np.array(lp.col_cost_, dtype=float)
-        self._offset = float(lp.offset_)
+        if self._arrays is not None:
+            self._cost, self._offset = np.array(self._arrays.cost, dtype=float), 0.0
+        else:
+            self._cost = np.array(program.col_cost_, dtype=float)
+            self._offset = float(program.offset_)
         self._start_given = False
         self.handoff_seconds = time.perf_counter() - start
         self._cancel: threading.Event | None = None
@@ -282,8 +418,24 @@ class HighsModel:
             self._callbacks_on = True
 
     def run(self, options: SolveOptions | None = None) -> SolveResult:
-        """Solve the program as it stands (warm from the last basis after changes)."""
+        """Solve the program as it stands (warm from the last basis after changes).
+
+        An LP whose matrix falls apart into independent blocks (`independent_blocks`) is,
+        on its first solve and when `options.split` allows, solved block by block: each
+        block its own HiGHS model (HiGHS's time grows faster than the size of an LP, so
+        several small solves beat one large one; they run in threads, one per core), the
+        values, duals and bases joined. The
+        whole model then holds the joined basis, so a re-solve after a change starts warm.
+        The outcome is the whole LP's: optimal only if every block is; infeasible, unbounded
+        or stopped if one is (the first such block's message)."""
         options = options or SolveOptions()
+        self._split = None
+        arrays, wanted = self._arrays, self._wants_split(options)
+        self._arrays = None  # only a first solve splits; the copy is not kept
+        if wanted:
+            blocks = independent_blocks(arrays.matrix)
+            if len(blocks) > 1:
+                return self._run_blocks(arrays, blocks, options)
         h = self.highs
         listen = bool(options.verbose) or highs_log.isEnabledFor(logging.DEBUG)
         h.setOptionValue("output_flag", listen)
@@ -326,6 +478,80 @@ class HighsModel:
         if wrong:
             log.debug("HiGHS reported %g for a plan costing %g; solving again", reported, cost)
         return wrong
+
+    def _wants_split(self, options: SolveOptions) -> bool:
+        if self._arrays is None or options.split is False or self.is_mip:
+            return False
+        return bool(options.split) or len(self._arrays.cost) >= SPLIT_MIN_COLUMNS
+
+    def _run_blocks(self, a: LpArrays, blocks: list, options: SolveOptions) -> SolveResult:
+        """See `run`: the blocks in threads, within one time limit."""
+        start = time.perf_counter()
+        x = np.zeros(len(a.cost))
+        row_dual = np.zeros(len(a.row_lower))
+        col_dual = np.zeros(len(a.cost))
+        col_status = np.full(len(a.cost), int(HighsBasisStatus.kLower), dtype=np.int64)
+        row_status = np.full(len(a.row_lower), int(HighsBasisStatus.kBasic), dtype=np.int64)
+
+        def solve(block: tuple[np.ndarray, np.ndarray]) -> SolveResult:
+            """One block: solve, copy its values, duals and basis into the whole's arrays
+            (each block writes only its own columns and rows), and let its model go."""
+            cols, rows = block
+            left = options.time_limit - (time.perf_counter() - start)
+            part = HighsModel(a.part(cols, rows))
+            result = part.run(replace(options, split=False, time_limit=max(left, 0.0)))
+            if result.has_solution:
+                s = part.highs.getSolution()
+                x[cols] = part.values()
+                if s.dual_valid:
+                    row_dual[rows] = s.row_dual
+                    col_dual[cols] = s.col_dual
+                else:
+                    no_duals.set()
+                basis = part.highs.getBasis()
+                if basis.valid:
+                    col_status[cols] = [int(v) for v in basis.col_status]
+                    row_status[rows] = [int(v) for v in basis.row_status]
+            return result
+
+        no_duals = threading.Event()
+        # HiGHS releases the GIL while it solves: the blocks run in threads, one per core
+        # (in order when the caller sizes HiGHS's own thread pool, which is per process)
+        workers = min(len(blocks), os.cpu_count() or 1)
+        if workers > 1 and "threads" not in options.highs_options:
+            with ThreadPoolExecutor(workers, thread_name_prefix="corridor-block") as pool:
+                results = list(pool.map(solve, blocks))
+        else:
+            results = [solve(block) for block in blocks]
+        duals_valid = not no_duals.is_set()
+        seconds = time.perf_counter() - start
+        worst = min(results, key=lambda r: _WORST.index(r.status))
+        h = self.highs
+        result = SolveResult(
+            worst.status,
+            solve_seconds=seconds,
+            handoff_seconds=self.handoff_seconds,
+            highs_status=worst.highs_status,
+            message=worst.message,
+            interrupted=any(r.interrupted for r in results),
+            n_vars=h.getNumCol(),
+            n_cons=h.getNumRow(),
+            n_nonzeros=h.getNumNz(),
+            blocks=len(blocks),
+        )
+        if result.has_solution:
+            result.objective = float(sum(r.objective for r in results))
+            result.best_bound, result.gap = (result.objective, 0.0)
+            if result.status != "optimal":
+                result.best_bound, result.gap = None, None
+            self._split = (x, row_dual if duals_valid else None, col_dual if duals_valid else None)
+            if result.status == "optimal":
+                basis = HighsBasis()
+                basis.col_status = [HighsBasisStatus(v) for v in col_status.tolist()]
+                basis.row_status = [HighsBasisStatus(v) for v in row_status.tolist()]
+                basis.valid = True
+                h.setBasis(basis)
+        return result
 
     def _result(self, seconds: float, options: SolveOptions) -> SolveResult:
         h = self.highs
@@ -383,6 +609,8 @@ class HighsModel:
 
     def values(self) -> np.ndarray:
         """Column values of the last solve; integers rounded where within tolerance."""
+        if self._split is not None:
+            return self._split[0].copy()
         x = np.asarray(self.highs.getSolution().col_value, dtype=float)
         if self.is_mip:
             r = np.round(x)
@@ -397,6 +625,11 @@ class HighsModel:
             return sol
         sol.x = self.values()
         if not duals:
+            return sol
+        if self._split is not None:
+            if result.status == "optimal" and self._split[1] is not None:
+                sol.row_dual, sol.col_dual = self._split[1].copy(), self._split[2].copy()
+                sol.duals_from = "lp"
             return sol
         if not self.is_mip:
             s = self.highs.getSolution()
@@ -441,30 +674,35 @@ class HighsModel:
     # ------------------------------------------------------------------ changes
 
     def change_costs(self, cols: np.ndarray, costs: np.ndarray) -> None:
+        self._arrays = None  # changed: no split on the next solve
         cols = np.asarray(cols, dtype=np.int32)
         costs = np.broadcast_to(np.asarray(costs, dtype=float), cols.shape)
         self._cost[cols] = costs
         self.highs.changeColsCost(len(cols), cols, np.ascontiguousarray(costs))
 
     def change_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        self._arrays = None  # changed: no split on the next solve
         cols = np.asarray(cols, dtype=np.int32)
         lo = np.where(np.isinf(lower), -INF, lower).astype(float)
         hi = np.where(np.isinf(upper), INF, upper).astype(float)
         self.highs.changeColsBounds(len(cols), cols, lo, hi)
 
     def change_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        self._arrays = None  # changed: no split on the next solve
         rows = np.asarray(rows, dtype=np.int32)
         lo = np.where(np.isinf(lower), -INF, lower).astype(float)
         hi = np.where(np.isinf(upper), INF, upper).astype(float)
         self.highs.changeRowsBounds(len(rows), rows, lo, hi)
 
     def change_coeffs(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        self._arrays = None  # changed: no split on the next solve
         h = self.highs
         for r, c, v in zip(rows.tolist(), cols.tolist(), np.asarray(values).tolist(), strict=True):
             h.changeCoeff(int(r), int(c), float(v))
 
     def add_rows(self, lower: np.ndarray, upper: np.ndarray, matrix) -> np.ndarray:
         """Append rows (a scipy CSR matrix over the existing columns); returns their numbers."""
+        self._arrays = None  # changed: no split on the next solve
         first = self.highs.getNumRow()
         n = len(lower)
         lo = np.where(np.isinf(lower), -INF, lower).astype(float)
@@ -481,6 +719,7 @@ class HighsModel:
         return np.arange(first, first + n)
 
     def delete_rows(self, rows: np.ndarray) -> None:
+        self._arrays = None  # changed: no split on the next solve
         rows = np.asarray(rows, dtype=np.int32)
         self.highs.deleteRows(len(rows), rows)
 
@@ -488,6 +727,7 @@ class HighsModel:
         self, cost: np.ndarray, lower: np.ndarray, upper: np.ndarray, matrix=None
     ) -> np.ndarray:
         """Append continuous columns (with a scipy CSC matrix over the existing rows)."""
+        self._arrays = None  # changed: no split on the next solve
         first = self.highs.getNumCol()
         n = len(cost)
         lo = np.where(np.isinf(lower), -INF, lower).astype(float)
@@ -513,10 +753,12 @@ class HighsModel:
         return self.highs.getBasis()
 
     def set_basis(self, basis) -> None:
+        self._arrays = None  # changed: no split on the next solve
         self.highs.setBasis(basis)
 
     def set_start(self, x: np.ndarray) -> None:
         """A MIP start (a plan known to be feasible)."""
+        self._arrays = None  # changed: no split on the next solve
         s = HighsSolution()
         s.col_value = np.asarray(x, dtype=float)
         s.value_valid = True

@@ -40,6 +40,13 @@ def _array(value: float | Sequence[float] | np.ndarray, n: int) -> np.ndarray:
     return out.copy()
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only view (the caller's array stays as it was)."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
 def _locate(keys: pd.DataFrame, wanted: object) -> np.ndarray:
     """Positions in `keys` of the wanted keys (a DataFrame with the same columns, a list of
     tuples, or one tuple/value); -1 where a key is absent."""
@@ -164,6 +171,8 @@ class Terms:
         if not self._rows:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty.copy(), np.zeros(0)
+        if len(self._rows) == 1:  # no copy of a single part (values are copies already)
+            return self._rows[0], self._cols[0], self._vals[0]
         return (
             np.concatenate(self._rows),
             np.concatenate(self._cols),
@@ -234,15 +243,20 @@ class LinearProgram:
         if len(col) and (col.min() < 0 or col.max() >= self.n_cols):
             raise ValueError(f"row block {name!r}: a term names an unknown column")
         keep = val != 0.0
+        if not keep.all():  # explicit zeros are left out (a copy only when there are some)
+            row, col, val = row[keep], col[keep], val[keep]
+        # rows and columns may be views of the caller's arrays: read-only here (only the
+        # values are ever changed in place, by Plan)
+        row, col = _frozen(row), _frozen(col)
         block = Rows(
             name,
             keys.reset_index(drop=True),
             self.n_rows,
             _array(lower, n),
             _array(upper, n),
-            row[keep],
-            col[keep],
-            val[keep],
+            row,
+            col,
+            val,
             set_name,
             doc,
         )
@@ -257,7 +271,9 @@ class LinearProgram:
         cols = np.asarray(cols, dtype=np.int64)
         coefs = _array(coefs, len(cols))
         keep = coefs != 0.0
-        self.costs.setdefault(name, []).append(Cost(name, cols[keep], coefs[keep]))
+        if not keep.all():
+            cols, coefs = cols[keep], coefs[keep]
+        self.costs.setdefault(name, []).append(Cost(name, _frozen(cols), coefs))
 
     def extend_rows(
         self, name: str, local_rows: np.ndarray, cols: np.ndarray, vals: float | np.ndarray
@@ -273,13 +289,14 @@ class LinearProgram:
 
     def cost_vector(self, names: Iterable[str] | None = None) -> np.ndarray:
         """The objective coefficients of every column (of the named terms only, if given)."""
-        c = np.zeros(self.n_cols)
-        for name, parts in self.costs.items():
-            if names is not None and name not in names:
-                continue
-            for part in parts:
-                np.add.at(c, part.cols, part.coefs)
-        return c
+        parts = [p for name, ps in self.costs.items() if names is None or name in names for p in ps]
+        if not parts:
+            return np.zeros(self.n_cols)
+        return np.bincount(
+            np.concatenate([p.cols for p in parts]),
+            weights=np.concatenate([p.coefs for p in parts]),
+            minlength=self.n_cols,
+        ).astype(float)
 
     def cost_values(self, x: np.ndarray) -> dict[str, float]:
         """Each cost term evaluated at column values x."""
@@ -317,12 +334,36 @@ class LinearProgram:
         vals = np.concatenate([b.val for b in self.rows.values()])
         return rows, cols, vals
 
-    def matrix(self, fmt: str = "csc") -> sp.csc_array | sp.csr_array:
-        """The constraint matrix (duplicate entries summed)."""
-        rows, cols, vals = self.triplets()
-        coo = sp.coo_array((vals, (rows, cols)), shape=(self.n_rows, self.n_cols))
-        out = coo.tocsc() if fmt == "csc" else coo.tocsr()
+    def matrix(self, fmt: str = "csc", index_dtype: type = np.int64) -> sp.csc_array | sp.csr_array:
+        """The constraint matrix (duplicate entries summed, indices sorted); `index_dtype`
+        np.int32 gives the indices HiGHS takes without another copy.
+
+        The coordinates are written block by block straight into arrays of the index type,
+        and scipy's counting sort (COO -> compressed, O(nnz)) groups them by column (by row
+        for CSR); `sum_duplicates` then sorts within a column only where needed."""
+        nnz = sum(len(b.val) for b in self.rows.values())
+        small = max(self.n_rows, self.n_cols, nnz) < np.iinfo(np.int32).max
+        index = np.int32 if small else np.int64
+        rows = np.empty(nnz, dtype=index)
+        cols = np.empty(nnz, dtype=index)
+        vals = np.empty(nnz)
+        at = 0
+        for b in self.rows.values():
+            n = len(b.val)
+            np.add(b.row, b.start, out=rows[at : at + n], casting="unsafe")
+            cols[at : at + n] = b.col
+            vals[at : at + n] = b.val
+            at += n
+        if fmt == "csc":  # CSC of A = CSR of its transpose
+            t = sp.coo_array((vals, (cols, rows)), shape=(self.n_cols, self.n_rows)).tocsr()
+            out = sp.csc_array((t.data, t.indices, t.indptr), shape=(self.n_rows, self.n_cols))
+        else:
+            out = sp.coo_array((vals, (rows, cols)), shape=(self.n_rows, self.n_cols)).tocsr()
         out.sum_duplicates()
+        wanted = index_dtype if small else np.int64
+        if out.indices.dtype != wanted:
+            out.indices = out.indices.astype(wanted)
+            out.indptr = out.indptr.astype(wanted)
         return out
 
     @property

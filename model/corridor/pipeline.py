@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from .data import Inputs
 from .diagnose import diagnose
@@ -20,7 +19,7 @@ from .highs import Solution, SolveOptions, SolveResult
 from .io.write import write_results
 from .load import read_inputs
 from .plan import Plan, options_for
-from .pyomo_view import block_duals, block_values, custom_rows, program_of, solve_model
+from .pyomo_view import block_duals, block_values, custom_rows, program_of, pyo, solve_model
 from .report import Results
 from .results import Extras, no_plan
 from .results import extract as extract_arrays

@@ -34,11 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import pyomo.environ as pyo
 import scipy.sparse as sp
-from pyomo.common.gc_manager import PauseGC
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from .build import build
 from .data import Inputs
@@ -46,6 +42,34 @@ from .highs import INF, HighsModel, SolveOptions, SolveResult, highs_lp
 from .lp import LinearProgram
 
 LP_ATTRIBUTE = "corridor_lp"  # the LinearProgram a model was generated from
+
+
+class _Pyomo:
+    """pyomo.environ (and the few other Pyomo names used here), imported on first use.
+
+    Importing Pyomo takes about a second, a fifth of `corridor solve` on a 90,000-flow
+    workbook, and the command line and the analyses never build the Pyomo view: only
+    embedders pay for it (a lazy import of a slow dependency)."""
+
+    def __getattr__(self, name: str):
+        import pyomo.environ as environ
+        from pyomo.common.gc_manager import PauseGC
+        from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+        from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+        self.__dict__.update(
+            {k: getattr(environ, k) for k in environ.__dict__ if not k.startswith("__")},
+            PauseGC=PauseGC,
+            LinearExpression=LinearExpression,
+            MonomialTermExpression=MonomialTermExpression,
+            LinearStandardFormCompiler=LinearStandardFormCompiler,
+        )
+        if name not in self.__dict__:
+            raise AttributeError(name)
+        return self.__dict__[name]
+
+
+pyo = _Pyomo()
 
 
 class CostTerms(dict):
@@ -80,11 +104,11 @@ def _index(keys) -> list:
     return list(keys.itertuples(index=False, name=None))
 
 
-def _linear(coefs: list[float], variables: list) -> LinearExpression:
+def _linear(coefs: list[float], variables: list) -> pyo.LinearExpression:
     """sum coefs * variables, built directly (a bare variable where the coefficient is 1)."""
-    return LinearExpression(
+    return pyo.LinearExpression(
         [
-            v if c == 1.0 else MonomialTermExpression((c, v))
+            v if c == 1.0 else pyo.MonomialTermExpression((c, v))
             for c, v in zip(coefs, variables, strict=True)
         ]
     )
@@ -93,7 +117,7 @@ def _linear(coefs: list[float], variables: list) -> LinearExpression:
 def to_pyomo(lp: LinearProgram) -> pyo.ConcreteModel:
     """The Pyomo model of a LinearProgram (see the module docstring)."""
     m = pyo.ConcreteModel(name="corridor")
-    with PauseGC():  # millions of small expression objects, none of them cyclic
+    with pyo.PauseGC():  # millions of small expression objects, none of them cyclic
         columns: list = []
         for block in lp.columns.values():
             index = _index(block.keys)
@@ -215,8 +239,8 @@ class StandardForm:
 
 def standard_form(m: pyo.ConcreteModel) -> StandardForm:
     """The model as it stands through Pyomo's own standard-form compiler."""
-    with PauseGC():
-        repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
+    with pyo.PauseGC():
+        repn = pyo.LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
     objectives = repn.objectives
     if len(objectives) != 1:
         raise ValueError(f"the model needs exactly one active objective, has {len(objectives)}")

@@ -22,7 +22,7 @@ from .highs import Solution, SolveOptions, SolveResult, highs_version
 from .lp import LinearProgram
 from .marginal import capacity_values, demand_values, floor_values, offer_values, rule_values
 from .report import Block, ChartSpec, Dashboard, Results
-from .rules import SCOPE_COLUMNS, SHARE_BOUNDS, FlowCodes
+from .rules import SCOPE_COLUMNS, SHARE_BOUNDS, FlowCodes, first_seen
 from .schema import COST_COMPONENTS, RESULT_SHEETS, SUMMARY_FORMATS
 
 FLOW_EPS = 1e-9
@@ -264,7 +264,7 @@ def contracts_sheet(
         rows = delivery.locate(short.keys) - delivery.start
         shortfall[rows] = x[short.start : short.stop]
         penalty[rows] = lp.cost_vector(["shortfall_cost"])[short.start : short.stop]
-    used = flows[(flows["x"] > FLOW_EPS) & mine].groupby("contract_row")["route"].agg(", ".join)
+    used = _routes_used(flows, n)
     # the volume in force: as read, or as a Plan set it
     volume = lp.rows["delivery"].upper if "delivery" in lp.rows else demand["volume"]
     return pd.DataFrame(
@@ -276,9 +276,31 @@ def contracts_sheet(
             "delivered": delivered,
             "shortfall": shortfall,
             "shortfall_cost": shortfall * penalty,
-            "routes_used": used.reindex(range(n), fill_value="").to_numpy(),
+            "routes_used": used,
         }
     )
+
+
+def _routes_used(flows: pd.DataFrame, n: int) -> np.ndarray:
+    """Per contract row, the routes its delivered flows take ("R1, R2"; "" for none; offer
+    flows are no contract's), in flow order (one join per row that has flow, no pandas
+    group objects)."""
+    of = flows["contract_row"].to_numpy()
+    on = np.flatnonzero((flows["x"].to_numpy() > FLOW_EPS) & (of >= 0))  # not offer flows
+    of = of[on]
+    route = flows["route"].to_numpy(dtype=object)[on]
+    out = np.full(n, "", dtype=object)
+    if len(on) == 0:
+        return out
+    order = np.argsort(of, kind="stable")
+    of, route = of[order], route[order]
+    cut = np.flatnonzero(np.diff(of)) + 1
+    starts = np.concatenate(([0], cut))
+    ends = np.concatenate((cut, [len(of)]))
+    out[of[starts]] = [
+        ", ".join(route[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+    return out
 
 
 def exposure_sheet(flows: pd.DataFrame, inputs: Inputs, codes: FlowCodes) -> pd.DataFrame:
@@ -286,19 +308,35 @@ def exposure_sheet(flows: pd.DataFrame, inputs: Inputs, codes: FlowCodes) -> pd.
     supplier where the workbook has sourcing) that delivered flow passes, per destination x
     commodity x period, and the Herfindahl index of the corridor shares."""
     wx = flows["weight"].to_numpy() * flows["x"].to_numpy()
-    scope_codes, scope_keys = pd.MultiIndex.from_frame(flows[SCOPE_KEYS]).factorize()
-    scope_keys = scope_keys.to_frame(index=False, name=SCOPE_KEYS)
+    # scopes numbered in order of first appearance, from integer codes of the key columns
+    key = np.zeros(len(flows), dtype=np.int64)
+    for c in SCOPE_KEYS:
+        col, uniques = codes.codes(c)
+        key = key * (len(uniques) + 1) + (col + 1)
+    scope_codes, first = first_seen(key)
+    scope_keys = pd.DataFrame(
+        {c: flows[c].to_numpy(dtype=object)[first] for c in SCOPE_KEYS}, columns=SCOPE_KEYS
+    )
     totals = np.bincount(scope_codes, weights=wx, minlength=len(scope_keys))
     measures = list(EXPOSURE_MEASURES)
     if "offer" in flows and flows["offer"].notna().any():
         measures += list(SOURCING_MEASURES)
     parts = []
     for measure in measures:
-        flow, value = codes.values(measure)
+        flow, value, uniques = codes.value_codes(measure)
         if len(flow) == 0:
             continue
-        frame = pd.DataFrame({"scope": scope_codes[flow], "value": value, "w": wx[flow]})
-        through = frame.groupby(["scope", "value"], sort=False)["w"].sum().reset_index()
+        # sum per (scope, value) in order of first appearance, keyed by one integer
+        pair = scope_codes[flow] * max(len(uniques), 1) + value
+        sums = pd.Series(wx[flow]).groupby(pair, sort=False).sum()
+        pairs = sums.index.to_numpy()
+        through = pd.DataFrame(
+            {
+                "scope": pairs // max(len(uniques), 1),
+                "value": uniques[pairs % max(len(uniques), 1)],
+                "w": sums.to_numpy(),
+            }
+        )
         through["measure"] = measure
         parts.append(through)
     if not parts:

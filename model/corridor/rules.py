@@ -107,6 +107,7 @@ class FlowCodes:
         self.n = len(flows)
         self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._values: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._value_codes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.route_pos = routes.index.get_indexer(flows["route"])
 
     def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -116,18 +117,20 @@ class FlowCodes:
             self._codes[column] = (codes.astype(np.int64), np.asarray(uniques, dtype=object))
         return self._codes[column]
 
-    def values(self, measure: str) -> tuple[np.ndarray, np.ndarray]:
-        """(flow, value) pairs: which values each flow carries for a measure."""
-        if measure in self._values:
-            return self._values[measure]
+    def value_codes(self, measure: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(flow, code, uniques): which values each flow carries for a measure, as integer
+        codes into `uniques` (computed on the routes, then spread to their flows)."""
+        if measure in self._value_codes:
+            return self._value_codes[measure]
         column = MEASURE_COLUMN[measure]
         if column == "supplier":
             supplier = self.flows["supplier"] if "supplier" in self.flows else None
             if supplier is None:
-                out = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object))
+                out = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), _NO_VALUES)
             else:
                 has = supplier.notna().to_numpy()
-                out = (np.flatnonzero(has), supplier.to_numpy(dtype=object)[has])
+                codes, uniques = pd.factorize(supplier.to_numpy(dtype=object)[has], sort=False)
+                out = (np.flatnonzero(has), codes.astype(np.int64), np.asarray(uniques, object))
         else:
             if column is None:
                 per_route = [(r,) for r in self.routes.index]
@@ -137,15 +140,59 @@ class FlowCodes:
                 per_route = [tuple(v) if v else () for v in self.routes[column]]
             lengths = np.fromiter(map(len, per_route), dtype=np.int64, count=len(per_route))
             flat = np.asarray([v for vs in per_route for v in vs], dtype=object)
+            flat_codes, uniques = pd.factorize(flat, sort=False)
+            flat_codes = flat_codes.astype(np.int64)
             starts = np.concatenate(([0], np.cumsum(lengths)))
             counts = lengths[self.route_pos]
             flow = np.repeat(np.arange(self.n, dtype=np.int64), counts)
             # position of each (flow, k-th value) in `flat`
             offset = np.arange(len(flow)) - np.repeat(np.cumsum(counts) - counts, counts)
-            value = flat[starts[self.route_pos][flow] + offset] if len(flow) else flat[:0]
-            out = (flow, value)
-        self._values[measure] = out
+            code = (
+                flat_codes[starts[self.route_pos][flow] + offset] if len(flow) else flat_codes[:0]
+            )
+            out = (flow, code, np.asarray(uniques, dtype=object))
+        self._value_codes[measure] = out
         return out
+
+    def values(self, measure: str) -> tuple[np.ndarray, np.ndarray]:
+        """(flow, value) pairs: which values each flow carries for a measure."""
+        if measure not in self._values:
+            flow, code, uniques = self.value_codes(measure)
+            self._values[measure] = (flow, uniques[code])
+        return self._values[measure]
+
+    def code_of(self, column: str, value: object) -> int:
+        """The code of a value in a scope column (-2, matching no flow, when absent)."""
+        uniques = self.codes(column)[1]
+        hit = np.flatnonzero(uniques == value) if len(uniques) else np.zeros(0, dtype=np.int64)
+        return int(hit[0]) if len(hit) else -2
+
+
+_NO_VALUES = np.zeros(0, dtype=object)
+
+
+def first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each key, position of each code's first key): codes numbered in order of
+    first appearance (a hash table, no sort)."""
+    codes, _ = pd.factorize(keys, sort=False)
+    codes = codes.astype(np.int64)
+    if len(codes) == 0:
+        return codes, np.zeros(0, dtype=np.int64)
+    # codes are handed out in order, so a code first appears where the running maximum grows
+    top = np.maximum.accumulate(codes)
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    new[1:] = top[1:] > top[:-1]
+    return codes, np.flatnonzero(new)
+
+
+def _group_by(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(order, starts): positions sorted by code (stable), and where each code's run starts
+    (n + 1 entries)."""
+    small = np.int16 if n < np.iinfo(np.int16).max else np.int64  # int16: a radix sort
+    order = np.argsort(codes.astype(small), kind="stable")
+    starts = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=n))))
+    return order, starts
 
 
 def _combine(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
@@ -157,23 +204,21 @@ def _combine(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
 
 
 class _Builder:
-    """Accumulates groups, rows and scopes over all rules."""
+    """Accumulates groups, rows and scopes over all rules (as arrays; frames at the end)."""
 
     def __init__(self, fc: FlowCodes) -> None:
         self.fc = fc
         self.rows: list[pd.DataFrame] = []
-        self.members: list[pd.DataFrame] = []
+        self.members: list[tuple[np.ndarray, np.ndarray]] = []  # (group, flow)
         self.n_groups = 0
         self.scope_ids: dict[tuple, int] = {}
-        self.scope_members: list[pd.DataFrame] = []
+        self.scope_members: list[np.ndarray] = []  # flows of each scope, by scope id
 
     def scope_id(self, scope: tuple, flows: np.ndarray) -> int:
         sid = self.scope_ids.get(scope)
         if sid is None:
             sid = self.scope_ids[scope] = len(self.scope_ids)
-            self.scope_members.append(
-                pd.DataFrame({"scope": np.full(len(flows), sid, dtype=np.int64), "flow": flows})
-            )
+            self.scope_members.append(flows)
         return sid
 
     def table(self) -> RuleTable:
@@ -187,14 +232,26 @@ class _Builder:
         rows["group"] = rows["group"].astype(np.int64)
         rows["scope"] = rows["scope"].astype(np.int64)
         members = (
-            pd.concat(self.members, ignore_index=True) if self.members else _empty_members("group")
+            pd.DataFrame(
+                {
+                    "group": np.concatenate([g for g, _ in self.members]),
+                    "flow": np.concatenate([f for _, f in self.members]),
+                }
+            )
+            if self.members
+            else _empty_members("group")
         )
         scopes = pd.DataFrame(list(self.scope_ids), columns=list(SCOPE_COLUMNS))
-        scope_members = (
-            pd.concat(self.scope_members, ignore_index=True)
-            if self.scope_members
-            else _empty_members("scope")
-        )
+        if self.scope_members:
+            sizes = [len(f) for f in self.scope_members]
+            scope_members = pd.DataFrame(
+                {
+                    "scope": np.repeat(np.arange(len(sizes), dtype=np.int64), sizes),
+                    "flow": np.concatenate(self.scope_members).astype(np.int64),
+                }
+            )
+        else:
+            scope_members = _empty_members("scope")
         return RuleTable(rows, members, scopes, scope_members)
 
 
@@ -202,7 +259,7 @@ def _scope_mask(fc: FlowCodes, rule: dict) -> np.ndarray:
     mask = np.ones(fc.n, dtype=bool)
     for col in SCOPE_COLUMNS:
         if rule[col] not in ("*", "ALL"):
-            mask &= fc.flows[col].to_numpy(dtype=object) == rule[col]
+            mask &= fc.codes(col)[0] == fc.code_of(col, rule[col])
     return mask
 
 
@@ -221,39 +278,34 @@ def expand_rule(
     fc = builder.fc
     mask = _scope_mask(fc, rule)
     split = [c for c in SCOPE_COLUMNS if rule[c] == "*"]
-    flow, value = fc.values(rule["measure"])
+    flow, code, uniques = fc.value_codes(rule["measure"])
     sel = mask[flow] if len(flow) else np.zeros(0, dtype=bool)
     if rule["value"] != "*":
-        sel &= value == rule["value"]
-    flow, value = flow[sel], value[sel]
+        hit = np.flatnonzero(uniques == rule["value"]) if len(uniques) else []
+        sel &= code == (hit[0] if len(hit) else -2)
+    flow, code = flow[sel], code[sel]
     bounds = [b for b in BOUNDS if rule.get(b) is not None and not pd.isna(rule.get(b))]
     name = rule["rule"]
     if len(flow) == 0:
         if issues is not None:
             _report_empty(rule, fc, mask, split, bounds, issues, where, strict)
         return 0
-    value_codes, value_uniques = pd.factorize(value, sort=False)
-    codes = [fc.codes(c)[0][flow] for c in split] + [value_codes.astype(np.int64)]
-    sizes = [len(fc.codes(c)[1]) for c in split] + [len(value_uniques)]
-    keys = _combine(codes, sizes)
-    group_key, first, group_of = np.unique(keys, return_index=True, return_inverse=True)
-    n_groups = len(group_key)
-    order = np.argsort(first, kind="stable")  # groups in order of first appearance
-    rank = np.empty(n_groups, dtype=np.int64)
-    rank[order] = np.arange(n_groups)
-    group_of = rank[group_of]
-    first = first[order]
+    # each flow's scope as one integer (mixed radix over the split columns), then each
+    # (flow, value) pair's group key: scope * values + value
+    s_sizes = [len(fc.codes(c)[1]) for c in split]
+    scope_key = _combine([fc.codes(c)[0] for c in split], s_sizes)
+    keys = scope_key[flow] * max(len(uniques), 1) + code if split else code
+    # groups (scope, value) numbered in order of first appearance
+    group_of, first = first_seen(keys)
+    n_groups = len(first)
     scope_vals = {c: fc.flows[c].to_numpy(dtype=object)[flow[first]] for c in split}
-    group_value = value[first]
+    group_value = uniques[code[first]]
     keep = (
         np.ones(n_groups, dtype=bool) if keep_group is None else keep_group(scope_vals, group_value)
     )
     if issues is not None and rule["value"] != "*" and split:
-        scoped = np.flatnonzero(mask)
-        s_codes = [fc.codes(c)[0][scoped] for c in split]
-        s_sizes = [len(fc.codes(c)[1]) for c in split]
-        n_scopes = len(np.unique(_combine(s_codes, s_sizes)))
-        n_with = len(np.unique(_combine(codes[:-1], sizes[:-1])))
+        n_scopes = len(np.unique(scope_key[mask]))
+        n_with = len(np.unique(scope_key[flow]))
         if n_with < n_scopes:
             issues.warn(
                 "Limits",
@@ -271,7 +323,7 @@ def expand_rule(
     new_id[kept] = np.arange(len(kept)) + builder.n_groups
     member_group = new_id[group_of]
     in_kept = member_group >= 0
-    builder.members.append(pd.DataFrame({"group": member_group[in_kept], "flow": flow[in_kept]}))
+    builder.members.append((member_group[in_kept], flow[in_kept]))
     # the scope of each kept group, and its flows (all flows of the scope, carrying or not)
     scoped = np.flatnonzero(mask)
     fixed = {c: ("ALL" if rule[c] == "ALL" else rule[c]) for c in SCOPE_COLUMNS}
@@ -279,26 +331,26 @@ def expand_rule(
     for c in split:
         scope_columns[c] = scope_vals[c][kept]
     if split:
-        s_sizes = [len(fc.codes(c)[1]) for c in split]
-        s_key = _combine([fc.codes(c)[0][scoped] for c in split], s_sizes)
-        g_key = _combine([c[first[kept]] for c in codes[:-1]], sizes[:-1])
-        s_order = np.argsort(s_key, kind="stable")
-        s_sorted = s_key[s_order]
+        s_code, s_uniques = pd.factorize(scope_key[scoped], sort=False)
+        g_key = scope_key[flow[first[kept]]]
         unique_keys, first_group, group_scope = np.unique(
             g_key, return_index=True, return_inverse=True
         )
+        scope_of_unique = pd.Index(s_uniques).get_indexer(unique_keys)
+        s_order = s_starts = None  # grouped below, only when a new scope needs its flows
     else:
-        unique_keys, first_group = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+        first_group = np.zeros(1, dtype=np.int64)
         group_scope = np.zeros(len(kept), dtype=np.int64)
-    sid_of_unique = np.empty(len(unique_keys), dtype=np.int64)
-    for u, (key, k) in enumerate(zip(unique_keys.tolist(), first_group.tolist(), strict=True)):
+    sid_of_unique = np.empty(len(first_group), dtype=np.int64)
+    for u, k in enumerate(first_group.tolist()):
         scope = tuple(scope_columns[c][k] for c in SCOPE_COLUMNS)
         sid = builder.scope_ids.get(scope)
         if sid is None:
             if split:
-                lo = np.searchsorted(s_sorted, key, side="left")
-                hi = np.searchsorted(s_sorted, key, side="right")
-                members = np.sort(scoped[s_order[lo:hi]])
+                if s_order is None:
+                    s_order, s_starts = _group_by(s_code.astype(np.int64), len(s_uniques))
+                j = scope_of_unique[u]
+                members = scoped[s_order[s_starts[j] : s_starts[j + 1]]]
             else:
                 members = scoped
             sid = builder.scope_id(scope, members.astype(np.int64))

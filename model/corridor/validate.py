@@ -783,6 +783,89 @@ def check_disruptions(
 # --- checks that need the routes' facts (origin, destination, days) -----------------------
 
 
+def join_codes(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inner join of two integer key arrays: (left position, right position) of every match,
+    in left order and, for one left key, in right order (the order of a pandas merge).
+    Negative keys match nothing."""
+    order = np.argsort(right, kind="stable")
+    top = int(max(left.max(initial=-1), right.max(initial=-1)))
+    if top < 4 * (len(left) + len(right)) + 1024:  # dense keys: direct lookups
+        per_key = np.bincount(right[right >= 0], minlength=top + 1)
+        first = np.cumsum(per_key) - per_key + np.count_nonzero(right < 0)
+        inside = left >= 0
+        key = np.where(inside, left, 0)
+        lo = first[key]
+        counts = np.where(inside, per_key[key], 0)
+    else:
+        ordered = right[order]
+        lo = np.searchsorted(ordered, left, side="left")
+        counts = np.searchsorted(ordered, left, side="right") - lo
+        counts[left < 0] = 0
+    left_pos = np.repeat(np.arange(len(left), dtype=np.int64), counts)
+    at = np.arange(len(left_pos), dtype=np.int64)
+    at += np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return left_pos, order[at].astype(np.int64, copy=False)
+
+
+def eligible_pairs(
+    rows: pd.DataFrame,
+    routes: pd.DataFrame,
+    allowed: set[tuple[str, str]],
+    *,
+    by_name: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row position, route position) of every route eligible for each row (see
+    `eligible_routes`), ordered by row, then by the routes' order (by route id with
+    `by_name`). Integer codes and numpy only: no merge of string columns."""
+    n, n_routes = len(rows), len(routes)
+    empty = np.zeros(0, dtype=np.int64)
+    if n == 0 or n_routes == 0:
+        return empty, empty.copy()
+    ends, _ = pd.factorize(
+        np.concatenate(
+            [
+                routes["origin"].to_numpy(dtype=object),
+                routes["destination"].to_numpy(dtype=object),
+                rows["origin"].to_numpy(dtype=object),
+                rows["destination"].to_numpy(dtype=object),
+            ]
+        )
+    )
+    ends = ends.astype(np.int64)
+    size = max(int(ends.max()), 0) + 1
+    route_key = ends[:n_routes] * size + ends[n_routes : 2 * n_routes]
+    row_key = ends[2 * n_routes : 2 * n_routes + n] * size + ends[2 * n_routes + n :]
+    # a blank end joins nothing
+    route_key[(ends[:n_routes] < 0) | (ends[n_routes : 2 * n_routes] < 0)] = -1
+    row_key[(ends[2 * n_routes : 2 * n_routes + n] < 0) | (ends[2 * n_routes + n :] < 0)] = -2
+    # the routes in the order wanted within one pair of ends (the join keeps it)
+    names = routes.index.to_numpy(dtype=object)
+    perm = np.argsort(names, kind="stable") if by_name else np.arange(n_routes)
+    pos, matched = join_codes(row_key, route_key[perm])
+    route_pos = perm[matched]
+    # the route must allow the row's commodity
+    commodities = pd.Index(sorted({k for _, k in allowed}))
+    ok = np.zeros((n_routes, max(len(commodities), 1)), dtype=bool)
+    if allowed:
+        pairs = np.array(list(allowed), dtype=object).reshape(-1, 2)
+        r = routes.index.get_indexer(pairs[:, 0])
+        k = commodities.get_indexer(pairs[:, 1])
+        ok[r[r >= 0], k[r >= 0]] = True
+    row_k = commodities.get_indexer(rows["commodity"].to_numpy(dtype=object))
+    keep = (row_k[pos] >= 0) & ok[route_pos, np.maximum(row_k[pos], 0)]
+    pos, route_pos = pos[keep], route_pos[keep]
+    if "routes" in rows and len(pos):
+        lists = rows["routes"].to_numpy()
+        listed = np.fromiter((isinstance(v, tuple | list) for v in lists), bool, len(lists))
+        if listed.any():  # a row's own route list narrows its routes
+            check = np.flatnonzero(listed[pos])
+            outside = [i for i in check if names[route_pos[i]] not in lists[pos[i]]]
+            keep = np.ones(len(pos), dtype=bool)
+            keep[outside] = False
+            pos, route_pos = pos[keep], route_pos[keep]
+    return pos, route_pos
+
+
 def eligible_routes(
     rows: pd.DataFrame, routes: pd.DataFrame, allowed: set[tuple[str, str]]
 ) -> pd.DataFrame:
@@ -790,33 +873,14 @@ def eligible_routes(
     `routes` list) the routes eligible for it (spec section 2): active (`routes` holds the
     active ones, with `route_facts`), joining its ends, allowing its commodity, in its list.
     `pos` is the row's position in `rows`; max_days is not applied."""
-    left = pd.DataFrame(
+    pos, route_pos = eligible_pairs(rows, routes, allowed)
+    return pd.DataFrame(
         {
-            "pos": np.arange(len(rows)),
-            "origin": rows["origin"].to_numpy(),
-            "destination": rows["destination"].to_numpy(),
-            "commodity": rows["commodity"].to_numpy(),
+            "pos": pos,
+            "route": routes.index.to_numpy(dtype=object)[route_pos],
+            "days": routes["days"].to_numpy(dtype=float)[route_pos],
         }
     )
-    right = pd.DataFrame(
-        {
-            "route": routes.index.to_numpy(),
-            "origin": routes["origin"].to_numpy(),
-            "destination": routes["destination"].to_numpy(),
-            "days": routes["days"].to_numpy(dtype=float),
-        }
-    )
-    pairs = pd.DataFrame(sorted(allowed), columns=["route", "commodity"])
-    cand = left.merge(right, on=["origin", "destination"]).merge(pairs, on=["route", "commodity"])
-    if "routes" in rows and len(cand):
-        lists = rows["routes"].to_numpy()
-        listed = np.fromiter((isinstance(v, tuple) for v in lists), bool, len(lists))
-        if listed.any():  # a row's own route list narrows its routes
-            pos = cand["pos"].to_numpy()
-            check = np.flatnonzero(listed[pos])
-            outside = [i for i in check if cand["route"].iat[i] not in lists[pos[i]]]
-            cand = cand.drop(index=cand.index[outside])
-    return cand[["pos", "route", "days"]].reset_index(drop=True)
 
 
 def check_contract_max_days(
@@ -1066,18 +1130,24 @@ def check_unit_slips(
         )
 
     overall = smallest(cand)
+    smallest_volume = overall["volume"].to_numpy(dtype=float)
     for kind, sheet in (("node", "Nodes"), ("leg", "Legs"), ("route", "Routes")):
         frame, table = capacities[kind], tables.get(sheet)
-        if table is None:
+        if table is None or frame.empty:
             continue
-        for ident, capacity, row in zip(
-            frame.index, frame["capacity"].astype(float), frame["_row"], strict=True
-        ):
-            if not capacity > 0 or (kind, ident) not in overall.index:
-                continue
-            hit = overall.loc[(kind, ident)]
-            if capacity < UNIT_SLIP_SHARE * hit["volume"]:
-                warn(table.sheet, table.cell("capacity", row), kind, ident, capacity, hit)
+        capacity = frame["capacity"].to_numpy(dtype=float)
+        at = overall.index.get_indexer(
+            pd.MultiIndex.from_arrays(
+                [np.full(len(frame), kind, dtype=object), frame.index.to_numpy(dtype=object)]
+            )
+        )
+        with np.errstate(invalid="ignore"):
+            slips = (at >= 0) & (capacity > 0)
+            slips &= capacity < UNIT_SLIP_SHARE * smallest_volume[np.maximum(at, 0)]
+        for i in np.flatnonzero(slips).tolist():
+            hit = overall.iloc[at[i]]
+            row = frame["_row"].iat[i]
+            warn(table.sheet, table.cell("capacity", row), kind, frame.index[i], capacity[i], hit)
     table = tables.get("Capacities")
     if table is None or overrides.empty:
         return
@@ -1112,30 +1182,62 @@ def check_mode_drops(
     Log is not flooded; routes with a `commodities` list decide alone and are left out."""
     if ends.empty or routes.empty:
         return
+    modes = commodities["modes"].to_dict()
+    ends = ends[["origin", "destination", "commodity"]].drop_duplicates()
+    ends = ends[[bool(modes.get(k)) for k in ends["commodity"]]]  # no modes: nothing dropped
     unlisted = routes[[not isinstance(v, tuple) or not v for v in routes["commodities"]]]
-    pairs = (
-        ends[["origin", "destination", "commodity"]]
-        .drop_duplicates()
-        .merge(
-            pd.DataFrame(
-                {
-                    "route": unlisted.index,
-                    "origin": unlisted["origin"].to_numpy(),
-                    "destination": unlisted["destination"].to_numpy(),
-                }
-            ),
-            on=["origin", "destination"],
+    if ends.empty or unlisted.empty:
+        return
+    keys, _ = pd.factorize(
+        np.concatenate(
+            [
+                unlisted["origin"].to_numpy(dtype=object),
+                unlisted["destination"].to_numpy(dtype=object),
+                ends["origin"].to_numpy(dtype=object),
+                ends["destination"].to_numpy(dtype=object),
+            ]
         )
     )
+    keys = keys.astype(np.int64)
+    n, size = len(unlisted), int(keys.max()) + 1
+    end_pos, route_pos = join_codes(
+        keys[2 * n : 2 * n + len(ends)] * size + keys[2 * n + len(ends) :],
+        keys[:n] * size + keys[n : 2 * n],
+    )
+    route_ids = unlisted.index.to_numpy(dtype=object)
+    end_commodity = ends["commodity"].to_numpy(dtype=object)
     mode = legs["mode"].to_dict()
-    modes = commodities["modes"].to_dict()
-    for route, commodity in sorted(set(zip(pairs["route"], pairs["commodity"], strict=True))):
-        allowed = modes.get(commodity)
-        if not allowed:
-            continue
-        bad = [leg for leg in routes.at[route, "legs"] if mode[leg] not in allowed]
-        if not bad:
-            continue
+    legs_of = unlisted["legs"].to_dict()
+    # modes as bits (a handful of modes): a route's legs' against a commodity's, per pair
+    bit = {
+        m: 1 << i
+        for i, m in enumerate(
+            sorted(set(mode.values()) | {m for k in set(end_commodity) for m in modes[k]})
+        )
+    }
+    route_bits = np.fromiter(
+        (sum({bit[mode[leg]] for leg in legs_of[r]}) for r in route_ids),
+        dtype=np.int64,
+        count=len(route_ids),
+    )
+    commodity_bits = {k: sum(bit[m] for m in set(modes[k])) for k in set(end_commodity)}
+    pair_commodity = end_commodity[end_pos]
+    allowed_bits = np.fromiter(
+        (commodity_bits[k] for k in pair_commodity.tolist()), np.int64, len(pair_commodity)
+    )
+    dropped = (route_bits[route_pos] & ~allowed_bits) != 0
+    for route, commodity in sorted(
+        set(
+            zip(
+                route_ids[route_pos[dropped]].tolist(),
+                pair_commodity[dropped].tolist(),
+                strict=True,
+            )
+        )
+    ):
+        allowed = modes[commodity]
+        seq = legs_of[route]
+        bad = [leg for leg in seq if mode[leg] not in allowed]
         which = ", ".join(f"{leg} ({mode[leg]})" for leg in bad)
         verb = "is" if len(bad) == 1 else "are"
         issues.warn(

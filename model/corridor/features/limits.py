@@ -86,16 +86,19 @@ def define(lp: LinearProgram, inputs) -> None:
     members = table.members
     g, f = members["group"].to_numpy(), members["flow"].to_numpy()
     # rows of one group (one per bound): expand members to every row of the group
-    order = np.argsort(rows["group"].to_numpy(), kind="stable")
-    row_group = rows["group"].to_numpy()[order]
-    starts = np.searchsorted(row_group, g, side="left")
-    ends = np.searchsorted(row_group, g, side="right")
-    counts = ends - starts
-    member_rows = order[
-        np.repeat(starts, counts)
-        + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-    ]
-    member_flows = np.repeat(f, counts)
+    row_group = rows["group"].to_numpy(dtype=np.int64)
+    order = np.argsort(row_group, kind="stable")
+    per_group = np.bincount(row_group, minlength=int(g.max()) + 1 if len(g) else 0)
+    first_row = np.cumsum(per_group) - per_group  # in `order`
+    if len(per_group) and per_group.max() == 1 and per_group[g].min() == 1:
+        member_rows, member_flows = order[first_row[g]], f  # one row per group: no copies
+    else:
+        starts, counts = first_row[g], per_group[g]
+        member_rows = order[
+            np.repeat(starts, counts)
+            + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+        ]
+        member_flows = np.repeat(f, counts)
     coef = np.where(share[member_rows], weight[member_flows], cu[member_flows])
     terms = Terms()
     terms.add(member_rows, flow.start + member_flows, coef)

@@ -7,9 +7,11 @@ splice (see the module docstring of `io.write` for the figures). So for a sheet 
 FAST_ROWS rows, `io.write` lets XlsxWriter write everything but the data: header, Excel
 Table (over the full range), frozen pane, widths, page setup, conditional formats; and two
 sample rows, row 2 in each column's whole-number style and row 3 in its two-decimal style,
-so both styles exist in the workbook. After the save `splice` copies the file, replacing the
-sample rows by all the rows, written here as the XML XlsxWriter would write (inline strings,
-each value in the style its format kind asks for), streamed into the zip in blocks.
+so both styles exist in the workbook (a column whose format changes by row, such as Rules'
+limit, a share or a volume by bound, gets a pair per kind: rows 4 and 5, ...). After the
+save `splice` copies the file, replacing the sample rows by all the rows, written here as
+the XML XlsxWriter would write (inline strings, each value in the style its format kind
+asks for), streamed into the zip in blocks.
 
 Text is escaped, always a string cell, never a formula; ``_x0041_`` stays literal text.
 """
@@ -30,8 +32,7 @@ from .xlsx import is_small, small_mask
 
 FAST_ROWS = 2000
 BLOCK = 20_000
-_SAMPLES = re.compile(rb'<row r="2"[^>]*>.*?</row><row r="3"[^>]*>.*?</row>', re.S)
-_CELL_STYLE = re.compile(rb'<c r="([A-Z]+)([23])"(?: s="(\d+)")?')
+_CELL_STYLE = re.compile(rb'<c r="([A-Z]+)(\d+)"(?: s="(\d+)")?')
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
 _TABLE_NAME = re.compile(rb'displayName="([^"]*)"')
 _REF = re.compile(rb' ref="A1:[A-Z]+\d+"')
@@ -48,6 +49,14 @@ class Deferred:
     kinds: list[str]  # the format kind of each column (io.xlsx)
     table: str  # its Excel Table, written over the sample rows only (XlsxWriter records
     # every cell of a table's range: 2 s and 300 MB for 200,000 x 11); widened here
+    # the kinds of each column's sample-row pairs (one per kind; several where the format
+    # changes by row) and, for such columns, each row's kind
+    variants: list[list[str]] | None = None
+    per_row: dict[str, list[str]] | None = None
+
+    @property
+    def n_variants(self) -> int:
+        return max((len(v) for v in self.variants), default=1) if self.variants else 1
 
     @property
     def ref(self) -> str:
@@ -97,31 +106,87 @@ def _column_cells(
     return out
 
 
-def rows_xml(frame: pd.DataFrame, styles: list[tuple[str, str]], kinds: list[str], clean):
+def _samples(n_variants: int) -> re.Pattern:
+    """The sample rows XlsxWriter wrote: rows 2 .. 1 + 2 * n_variants."""
+    last = 1 + 2 * n_variants
+    return re.compile(rb'<row r="2"[^>]*>.*?<row r="%d"[^>]*>.*?</row>' % last, re.S)
+
+
+def _varying_cells(
+    values: pd.Series,
+    letter: str,
+    styles: list[tuple[str, str]],
+    kinds: list[str],
+    row_kinds: list[str],
+    first: int,
+) -> list[str]:
+    """The XML of a number column whose format kind changes by row: each row in the
+    (whole, small) styles of its kind's variant."""
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    which = np.asarray([kinds.index(k) for k in row_kinds], dtype=np.int64)
+    chosen = np.empty(len(numbers), dtype=object)
+    for v, kind in enumerate(kinds):
+        on = which == v
+        whole, small = styles[min(v, len(styles) - 1)]
+        chosen[on] = np.where(small_mask(kind, numbers[on]), small, whole)
+    return [
+        f'<c r="{letter}{r}"{s}><v>{x!r}</v></c>' if math.isfinite(x) else ""
+        for r, x, s in zip(
+            range(first, first + len(numbers)), numbers.tolist(), chosen, strict=True
+        )
+    ]
+
+
+def rows_xml(
+    frame: pd.DataFrame,
+    styles: list[list[tuple[str, str]]],
+    kinds: list[str],
+    clean,
+    item: Deferred | None = None,
+):
     """Yield the <row> elements of `frame` from row 2 on, in blocks of bytes."""
     letters = [column_letter(i) for i in range(frame.shape[1])]
+    per_row = (item.per_row or {}) if item is not None else {}
     for start in range(0, len(frame), BLOCK):
         block = frame.iloc[start : start + BLOCK]
         first = start + 2
-        columns = [
-            _column_cells(block.iloc[:, j], letters[j], styles[j], kinds[j], first, clean)
-            for j in range(block.shape[1])
-        ]
+        columns = []
+        for j in range(block.shape[1]):
+            name = block.columns[j]
+            values = block.iloc[:, j]
+            if name in per_row and values.dtype.kind in "fiu":
+                row_kinds = per_row[name][start : start + BLOCK]
+                columns.append(
+                    _varying_cells(
+                        values, letters[j], styles[j], item.variants[j], row_kinds, first
+                    )
+                )
+            else:
+                columns.append(
+                    _column_cells(values, letters[j], styles[j][0], kinds[j], first, clean)
+                )
         yield "".join(
             f'<row r="{first + i}">{"".join(cells)}</row>'
             for i, cells in enumerate(zip(*columns, strict=True))
         ).encode()
 
 
-def _styles(samples: bytes, width: int) -> list[tuple[str, str]]:
-    """Each column's (whole, small) style attribute, read from the two sample rows."""
+def _styles(samples: bytes, width: int, n_variants: int = 1) -> list[list[tuple[str, str]]]:
+    """Each column's (whole, small) style attributes, one pair per variant, read from the
+    sample rows (variant v in rows 2 + 2v and 3 + 2v)."""
     found: dict[tuple[str, str], str] = {}
     for m in _CELL_STYLE.finditer(samples):
         found[(m.group(1).decode(), m.group(2).decode())] = (
             f' s="{m.group(3).decode()}"' if m.group(3) else ""
         )
     letters = [column_letter(i) for i in range(width)]
-    return [(found.get((c, "2"), ""), found.get((c, "3"), "")) for c in letters]
+    return [
+        [
+            (found.get((c, str(2 + 2 * v)), ""), found.get((c, str(3 + 2 * v)), ""))
+            for v in range(n_variants)
+        ]
+        for c in letters
+    ]
 
 
 def _widen_table(xml: bytes, by_table: dict[bytes, Deferred]) -> bytes:
@@ -151,15 +216,15 @@ def splice(src, dst, deferred: list[Deferred], clean) -> None:
                 zout.writestr(info, data, compress_type=info.compress_type)
                 continue
             xml = zin.read(info.filename)
-            sample = _SAMPLES.search(xml)
+            sample = _samples(item.n_variants).search(xml)
             if sample is None:
                 raise RuntimeError(f"no sample rows in {info.filename}")
-            styles = _styles(sample.group(0), item.frame.shape[1])
+            styles = _styles(sample.group(0), item.frame.shape[1], item.n_variants)
             head = _DIMENSION.sub(f'<dimension ref="{item.ref}"/>'.encode(), xml[: sample.start()])
             member = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             member.compress_type = zipfile.ZIP_DEFLATED
             with zout.open(member, "w", force_zip64=True) as part:
                 part.write(head)
-                for block in rows_xml(item.frame, styles, item.kinds, clean):
+                for block in rows_xml(item.frame, styles, item.kinds, clean, item):
                     part.write(block)
                 part.write(xml[sample.end() :])

@@ -412,7 +412,7 @@ class _Writer:
             return
         cell = {"valign": "top"}
         header = book.format(None, bold=True, text_wrap=True, valign="top")
-        fast = self.fast and n > FAST_ROWS and not per_row
+        fast = self.fast and n > FAST_ROWS
         table = table_name(name, self.tables)
         ws.add_table(
             0,
@@ -437,10 +437,25 @@ class _Writer:
             for w in wrap
         ]
         if fast:
-            for j in range(width):  # two sample rows: every style the rows will use
-                ws.write_number(1, j, 0, fmts[j][0])
-                ws.write_number(2, j, 0, fmts[j][1])
-            self.deferred.append(Deferred(book.part_of(name), frame, kinds, table))
+            # sample rows, two per variant (whole, two decimals): every style the rows will
+            # use; a column whose format changes by row (per_row) has one variant per kind
+            variants = [
+                sorted(set(per_row[c])) if c in per_row else [kinds[j]]
+                for j, c in enumerate(columns)
+            ]
+            for v in range(max(len(ks) for ks in variants)):
+                for j, ks in enumerate(variants):
+                    kind = ks[min(v, len(ks) - 1)]
+                    pair = (
+                        book.formats_for(kind, self.currency_of(currencies[j]), **cell)
+                        if columns[j] in per_row
+                        else fmts[j]
+                    )
+                    ws.write_number(1 + 2 * v, j, 0, pair[0])
+                    ws.write_number(2 + 2 * v, j, 0, pair[1])
+            self.deferred.append(
+                Deferred(book.part_of(name), frame, kinds, table, variants, per_row)
+            )
         else:
             row_fmts = {
                 c: [
