@@ -180,46 +180,33 @@ def test_the_rule_and_the_ramp_up_matter():
 # ----------------------------------------------------------------------------- sources
 
 
-def _item_key(sheet: str, row: dict) -> str:
-    if sheet == "Settings":
-        return str(row["setting"])
-    if sheet in ("Contracts", "Capacities"):
-        key = row["contract"] if sheet == "Contracts" else row["target"]
-        return f"{key}@{row['period']}" if row["period"] is not None else str(key)
-    return str(next(iter(row.values())))
+def _assert_cited(path: Path, frames, sheets) -> dict[tuple[str, str], dict]:
+    """Every number of a variant's input sheets has a Sources row (exact, or an
+    illustrative `*.column`), every Sources row covers a cell; returns the rows."""
+    tables = _tables(path)
+    rows = {(s["sheet"], s["item"]): s for s in tables["Sources"]}
+    assert len(rows) == len(tables["Sources"]), "duplicate Sources items"
+    known = set(CITATIONS.values())
+    assert all(s["source"] == ILLUSTRATIVE or s["source"] in known for s in rows.values())
+    assert all(s["note"] for s in rows.values()), "a Sources row without a note"
+    covered, missing = set(), []
+    for sheet, item, value in numeric_cells(frames, sheets):
+        column = item.rsplit(".", 1)[-1]
+        exact, wildcard = rows.get((sheet, item)), rows.get((sheet, f"*.{column}"))
+        if exact is not None:
+            assert exact["value"] == pytest.approx(value), (sheet, item)
+            covered.add((sheet, item))
+        elif wildcard is not None and wildcard["source"] == ILLUSTRATIVE:
+            covered.add((sheet, f"*.{column}"))
+        else:
+            missing.append(f"{sheet} {item} = {value}")
+    assert missing == [], "numbers without a Sources row"
+    assert set(rows) == covered, "Sources rows that cover no cell"
+    return rows
 
 
 def test_every_number_is_cited_or_illustrative():
-    tables = _tables(COMMITTED)
-    sources = tables["Sources"]
-    assert sources, "the Sources sheet is empty"
-    rows = {(s["sheet"], s["item"]): s for s in sources}
-    assert len(rows) == len(sources), "duplicate Sources items"
-    known = set(CITATIONS.values())
-    for s in sources:
-        assert s["source"] == ILLUSTRATIVE or s["source"] in known, s
-        assert s["note"], s
-
-    covered: set[tuple[str, str]] = set()
-    missing = []
-    for sheet in INPUT_SHEETS:
-        for row in tables[sheet]:
-            key = _item_key(sheet, row)
-            for column, value in row.items():
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    continue
-                item = key if sheet == "Settings" else f"{key}.{column}"
-                exact = rows.get((sheet, item))
-                wildcard = rows.get((sheet, f"*.{column}"))
-                if exact is not None:
-                    assert exact["value"] == pytest.approx(value), (sheet, item)
-                    covered.add((sheet, item))
-                elif wildcard is not None and wildcard["source"] == ILLUSTRATIVE:
-                    covered.add((sheet, f"*.{column}"))
-                else:
-                    missing.append(f"{sheet} {item} = {value}")
-    assert missing == [], "numbers without a Sources row"
-    assert set(rows) == covered, "Sources rows that cover no cell"
+    rows = _assert_cited(COMMITTED, example_frames(), INPUT_SHEETS)
     # the public figures the brief names are cited, not illustrative
     for sheet, item in [
         ("Legs", "SANGACHAL-CEYHAN.capacity"),
@@ -294,30 +281,6 @@ def test_what_the_origin_cap_costs_and_which_suppliers_are_taken(sourcing_capped
 
 def test_the_sourcing_plan_passes_the_independent_checker(sourcing_capped):
     assert check_plan(SOURCING, sourcing_capped.path) == []
-
-
-def _assert_cited(path: Path, frames, sheets) -> dict[tuple[str, str], dict]:
-    """Every number of a variant's input sheets has a Sources row (exact, or an
-    illustrative `*.column`), every Sources row covers a cell; returns the rows."""
-    tables = _tables(path)
-    rows = {(s["sheet"], s["item"]): s for s in tables["Sources"]}
-    assert len(rows) == len(tables["Sources"]), "duplicate Sources items"
-    known = set(CITATIONS.values())
-    assert all(s["source"] == ILLUSTRATIVE or s["source"] in known for s in rows.values())
-    covered, missing = set(), []
-    for sheet, item, value in numeric_cells(frames, sheets):
-        column = item.rsplit(".", 1)[-1]
-        exact, wildcard = rows.get((sheet, item)), rows.get((sheet, f"*.{column}"))
-        if exact is not None:
-            assert exact["value"] == pytest.approx(value), (sheet, item)
-            covered.add((sheet, item))
-        elif wildcard is not None and wildcard["source"] == ILLUSTRATIVE:
-            covered.add((sheet, f"*.{column}"))
-        else:
-            missing.append(f"{sheet} {item} = {value}")
-    assert missing == [], "numbers without a Sources row"
-    assert set(rows) == covered, "Sources rows that cover no cell"
-    return rows
 
 
 def test_every_sourcing_number_is_cited_or_illustrative():
