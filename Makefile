@@ -44,6 +44,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_resolve.py
 	$(BIN)/python benchmarks/threads_bench.py
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/sourcing_bench.py
+	$(BIN)/python benchmarks/robust_bench.py
 
 analyses: $(STAMP)
 	$(BIN)/corridor frontier inputs/caspian_corridor.xlsx -o outputs/caspian_corridor_frontier.xlsx
