@@ -1128,6 +1128,24 @@ RESULT_SHEETS: dict[str, tuple[ResultColumn, ...]] = {
         ),
         _r("status", "optimal, or feasible when the solver stopped at its time limit", "text"),
     ),
+    "Price of robustness": (
+        _r(
+            "item",
+            "Total cost, a cost component, the corridors used and booked, or the highest "
+            "transit-country share of a commodity",
+            "text",
+        ),
+        _r("unit", "The currency on money rows", "text"),
+        _r("without", "The plan without robust mode", "general"),
+        _r("robust", "The robust plan", "general"),
+        _r("difference", "robust minus without (money rows)", "money", "money"),
+    ),
+    "Robustness sweep": (
+        _r("min_delivery", "The floor set on every guarded closure", "share"),
+        _r("total_cost", "Objective of the robust plan at this floor", "money", "money"),
+        _r("premium", "total_cost minus that at the lowest floor", "money", "money"),
+        _r("status", "optimal, feasible (time limit) or infeasible (no plan)", "text"),
+    ),
 }
 
 # The spec's sheets first, in its order; later features' sheets after them (spec section 4).
@@ -1150,6 +1168,8 @@ RESULT_ORDER = (
     "Stress",
     "Scenarios",
     "Frontier",
+    "Price of robustness",
+    "Robustness sweep",
     "Map",
     "Custom rows",
     "Compare costs",

@@ -81,7 +81,8 @@ def _highest_shares(results) -> dict[str, str]:
 
 
 def price_of_robustness(plain, robust) -> pd.DataFrame:
-    """Item by item: without robust mode, with it, and the difference (money rows)."""
+    """Item by item: without robust mode, with it, and the difference (money rows, whose
+    unit is the currency)."""
     rows = []
     for item in ("objective", *COST_COMPONENTS):
         a, b = plain.summary.get(item), robust.summary.get(item)
@@ -90,6 +91,7 @@ def price_of_robustness(plain, robust) -> pd.DataFrame:
         rows.append(
             {
                 "item": "total cost" if item == "objective" else item,
+                "unit": robust.currency,
                 "without": a,
                 "robust": b,
                 "difference": (b or 0.0) - (a or 0.0),
@@ -106,7 +108,7 @@ def price_of_robustness(plain, robust) -> pd.DataFrame:
     a, b = _highest_shares(plain), _highest_shares(robust)
     for item in dict.fromkeys([*a, *b]):
         rows.append({"item": item, "without": a.get(item, ""), "robust": b.get(item, "")})
-    return pd.DataFrame(rows, columns=["item", "without", "robust", "difference"])
+    return pd.DataFrame(rows, columns=["item", "unit", "without", "robust", "difference"])
 
 
 def sweep(inputs: Inputs, options: SolveOptions, levels=SWEEP) -> pd.DataFrame:
@@ -224,6 +226,7 @@ def compute(inputs: Inputs, args: argparse.Namespace, options: SolveOptions) -> 
                     price,
                     {
                         "item": "text",
+                        "unit": "text",
                         "without": "general",
                         "robust": "general",
                         "difference": "money",

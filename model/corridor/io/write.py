@@ -255,8 +255,9 @@ def row_kinds(sheet: str, frame: pd.DataFrame, currency: str) -> dict[str, list[
     """Columns whose format changes from row to row, with the kind of each row.
 
     Summary `value` (per item), Rules `limit` (a share for share bounds, else capacity
-    units), and any `current`/`needed` pair with a `unit` column beside it (Diagnosis: a
-    unit of `share`, the currency, or any other unit for a plain number)."""
+    units), and any `current`/`needed` (Diagnosis) or `without`/`robust` (Price of
+    robustness) pair with a `unit` column beside it: a unit of `share`, the currency, or
+    any other unit for a plain number; no unit leaves the value as it is (text)."""
     out: dict[str, list[str]] = {}
     if sheet == "Summary" and {"item", "value"} <= set(frame.columns):
         units = frame["unit"] if "unit" in frame else [""] * len(frame)
@@ -272,7 +273,7 @@ def row_kinds(sheet: str, frame: pd.DataFrame, currency: str) -> dict[str, list[
         out["limit"] = ["share" if str(b).endswith("_share") else "number" for b in frame["bound"]]
     if "unit" in frame.columns and sheet != "Summary":
         kinds = [_kind_of_unit(u, currency) for u in frame["unit"]]
-        for name in ("current", "needed"):
+        for name in ("current", "needed", "without", "robust"):
             if name in frame.columns:
                 out[name] = kinds
     return out
