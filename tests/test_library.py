@@ -351,6 +351,23 @@ def test_an_edit_of_the_objective_outside_cost_terms_is_reported_as_other_cost()
     assert summary["other_cost"] == pytest.approx(100)
 
 
+def test_a_constant_in_the_objective_and_a_maximisation_solve_as_written():
+    """A fixed fee of 300 in cost_terms (a constant: HiGHS gets no offset, it is added back):
+    2,000 + 300 = 2,300. The same model turned into a maximisation of minus its cost
+    reports -2,300, the plan unchanged (100 t by R_cn)."""
+    import pyomo.environ as pyo
+
+    inputs = corridor.from_frames(frames(world()))
+    m = corridor.build_model(inputs)
+    m.cost_terms["fee"] = 300
+    assert corridor.solve(m).objective == pytest.approx(2300)
+    m.total_cost.deactivate()
+    m.gain = pyo.Objective(expr=-m.total_cost.expr, sense=pyo.maximize)
+    result = corridor.solve(m)
+    assert result.objective == pytest.approx(-2300)
+    assert pyo.value(m.flow["K1", "R_cn", "P1"]) == pytest.approx(100)
+
+
 def test_a_custom_row_is_reported_by_its_name_with_its_dual():
     """Uncapped, K1 takes R_cn (20/t). A row of the caller's, at least 10 t by R_az (40/t):
     10 x 40 + 90 x 20 = 2200. Its dual is d objective / d bound: each further tonne forced

@@ -157,46 +157,6 @@ def highs_version() -> str:
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
 
-def highs_lp(
-    cost: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
-    integer: np.ndarray,
-    matrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    offset: float = 0.0,
-) -> HighsLp:
-    """A HighsLp from arrays and a scipy CSC matrix."""
-    lp = HighsLp()
-    lp.num_col_ = len(cost)
-    lp.num_row_ = len(row_lower)
-    lp.col_cost_ = np.asarray(cost, dtype=float)
-    lp.col_lower_ = np.where(np.isinf(lower), -INF, lower).astype(float)
-    lp.col_upper_ = np.where(np.isinf(upper), INF, upper).astype(float)
-    lp.row_lower_ = np.where(np.isinf(row_lower), -INF, row_lower).astype(float)
-    lp.row_upper_ = np.where(np.isinf(row_upper), INF, row_upper).astype(float)
-    lp.offset_ = float(offset)
-    lp.a_matrix_.format_ = MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = len(cost)
-    lp.a_matrix_.num_row_ = len(row_lower)
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data.astype(float)
-    if integer.any():
-        lp.integrality_ = np.where(
-            integer, HighsVarType.kInteger, HighsVarType.kContinuous
-        ).tolist()
-    return lp
-
-
-def to_highs_lp(lp: LinearProgram) -> HighsLp:
-    """The LinearProgram as one HighsLp (the hand-off: arrays only)."""
-    lower, upper, integer = lp.bounds()
-    row_lower, row_upper = lp.row_bounds()
-    return highs_lp(lp.cost_vector(), lower, upper, integer, lp.matrix("csc"), row_lower, row_upper)
-
-
 @dataclass
 class LpArrays:
     """A program as HiGHS takes it: costs, column bounds and integrality, a CSC matrix

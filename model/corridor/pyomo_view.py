@@ -38,7 +38,7 @@ import scipy.sparse as sp
 
 from .build import build
 from .data import Inputs
-from .highs import INF, HighsModel, SolveOptions, SolveResult, highs_lp
+from .highs import INF, HighsModel, LpArrays, SolveOptions, SolveResult
 from .lp import LinearProgram
 
 LP_ATTRIBUTE = "corridor_lp"  # the LinearProgram a model was generated from
@@ -271,20 +271,24 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> So
     start = time.perf_counter()
     form = standard_form(m)
     sign, columns = form.sign, form.columns
+    # the arrays in one numpy passModel (as the program's own path); HiGHS gets no offset,
+    # so the objective's constant is added back to what it reports
     model = HighsModel(
-        highs_lp(
+        LpArrays(
             form.cost,
             form.lower,
             form.upper,
             form.integer,
-            form.matrix,
+            sp.csc_array(form.matrix),
             form.row_lower,
             form.row_upper,
-            form.offset,
         )
     )
     model.handoff_seconds = time.perf_counter() - start
     result = model.run(options)
+    for name in ("objective", "best_bound"):
+        if getattr(result, name) is not None:
+            setattr(result, name, getattr(result, name) + form.offset)
     if result.has_solution:
         if sign < 0:
             result.objective = -result.objective if result.objective is not None else None
