@@ -352,6 +352,13 @@ def test_what_robustness_costs_and_what_the_robust_plan_books(robust):
     )
     shares = rows.xs("uranium", level="commodity")["delivered_share"]
     assert (shares >= 0.8 - 1e-9).all()
+    # the Dashboard names the closures, worst first: China (uranium 80 %), then Russia
+    block = robust.results.dashboard.blocks[-1].frame
+    assert block[["closure", "commodity"]].head(2).values.tolist() == [
+        ["transit_country:CN", "uranium"],
+        ["transit_country:RU", "crude_oil"],
+    ]
+    assert block["delivered_share"].head(2).tolist() == pytest.approx([0.8, 2800 / 3400])
 
 
 def test_robust_sweep_and_the_diagnosis_without_the_quota_option():

@@ -27,6 +27,7 @@ from .robust import (
     RobustOutcome,
     booking_sheet,
     closure_capacity_loads,
+    closures_block,
     diagnose_robust,
     robustness_sheet,
     solve_robust,
@@ -137,6 +138,12 @@ def solve_robust_workbook(inputs: Inputs, options: SolveOptions) -> Outcome:
         results = extract_arrays(inputs, out.lp, solution, options)
         results.sheets["Robustness"] = robustness_sheet(out)
         results.sheets["Booking"] = booking_sheet(out)
+        if results.dashboard is not None:
+            md = float(inputs.settings["robust_min_delivery"])
+            results.dashboard.subtitle += (
+                f"; robust: {md:.0%} of every contract and demand row in any one guarded closure"
+            )
+            results.dashboard.blocks.append(closures_block(results.sheets["Robustness"], inputs))
         if "Expansions" in results.sheets:
             results.sheets["Expansions"] = with_closure_use(
                 results.sheets["Expansions"], inputs, closure_capacity_loads(out)

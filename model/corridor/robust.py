@@ -35,6 +35,7 @@ from .errors import quantity
 from .features.robust import Guard, RecourseBuilder, all_copies, guards
 from .highs import HighsModel, Solution, SolveOptions
 from .lp import LinearProgram
+from .report import Block
 from .schema import RESULT_SHEETS
 
 log = logging.getLogger("corridor")
@@ -343,6 +344,46 @@ def closure_rows(
                 }
             )
     return pd.DataFrame(rows, columns=[c.name for c in RESULT_SHEETS["Robustness"]])
+
+
+def closures_block(robustness: pd.DataFrame, inputs: Inputs) -> Block:
+    """The Dashboard's robust headline: each guarded closure in its worst period, worst
+    first (the lowest share of any commodity's delivery that still arrives, then the
+    largest cost change), at most eight."""
+    per = robustness[robustness["commodity"] != "ALL"]
+    total = robustness[robustness["commodity"] == "ALL"].set_index(["closure", "period"])
+    rows = []
+    for closure, group in per.groupby("closure", sort=False):
+        worst = group.loc[group["delivered_share"].astype(float).idxmin()]
+        rows.append(
+            {
+                "closure": closure,
+                "period": worst["period"],
+                "commodity": worst["commodity"],
+                "delivered_share": float(worst["delivered_share"]),
+                "total_cost_change": float(
+                    total.loc[(closure, worst["period"]), "total_cost_change"]
+                ),
+            }
+        )
+    frame = pd.DataFrame(
+        rows, columns=["closure", "period", "commodity", "delivered_share", "total_cost_change"]
+    )
+    frame = frame.sort_values(
+        ["delivered_share", "total_cost_change"], ascending=[True, False], kind="stable"
+    ).head(8)
+    md = inputs.settings.get("robust_min_delivery")
+    return Block(
+        f"Guarded closures, each in its worst period (floor {float(md):.0%})",
+        frame.reset_index(drop=True),
+        {
+            "closure": "text",
+            "period": "text",
+            "commodity": "text",
+            "delivered_share": "share",
+            "total_cost_change": "money",
+        },
+    )
 
 
 def _binding_copies(out: RobustOutcome) -> set[tuple[str, str]]:
