@@ -17,9 +17,9 @@ from corridor.analysis.robust import robust_inputs, sweep
 from corridor.analysis.stress import run_stress
 from corridor.build import build
 from corridor.cli import main
-from corridor.highs import SolveOptions
+from corridor.highs import HighsModel, SolveOptions
 from corridor.pipeline import solve_workbook
-from corridor.robust import solve_robust
+from corridor.robust import recourse_options, solve_robust
 
 from cases import write_workbook
 from same_lp import assert_same_lp
@@ -112,6 +112,28 @@ def test_bookings_spread_over_three_routes(lazy):
     assert cn.at["U", "delivered_share"] == pytest.approx(1.0)
     assert cn.at["ALL", "total_cost_change"] == pytest.approx(250)
     assert cn.at["ALL", "binding"] == "yes"
+
+
+def test_a_master_with_copies_is_solved_whole_unless_the_caller_chooses(monkeypatch):
+    """Split into period blocks, the extensive form stalls HiGHS's dual simplex at scale
+    (robust.recourse_options): a master with copies is solved whole, a caller's own choice
+    wins, and the answer is the same either way."""
+    assert recourse_options(SolveOptions()).split is False
+    assert recourse_options(SolveOptions(split=True)).split is True
+    seen = []
+    run = HighsModel.run
+
+    def spy(self, options=None):
+        seen.append((self, (options or SolveOptions()).split))
+        return run(self, options)
+
+    monkeypatch.setattr(HighsModel, "run", spy)
+    sheets = with_routes(world({"robust_min_delivery": 1}), booking_cost=[3, 3, 3])
+    for options, split in ((SolveOptions(), False), (SolveOptions(split=True), True)):
+        seen.clear()
+        out = solve_robust(inputs_of(sheets), options, lazy=False)
+        assert out.solution.result.objective == pytest.approx(1550)
+        assert seen[0][1] is split  # the master; the evaluation after it may split
 
 
 @pytest.mark.parametrize(

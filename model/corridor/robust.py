@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,22 @@ log = logging.getLogger("corridor")
 
 FULL_FORM_COLUMNS = 200_000  # below this many recourse columns, solve the full form at once
 TOLERANCE = 1e-6
+# A program with recourse copies is solved whole, never split into its period blocks (see
+# `HighsModel.run`): on the medium benchmark with 20 closures (965k columns in four period
+# blocks) HiGHS's dual simplex solved the whole LP in 239 s, where the blocks solved apart
+# stalled (one block 130 s in, its objective not moving; no plan in 30 min), and primal
+# simplex took 498 s on the blocks (benchmarks/results/robust_20_closures.json, README).
+
+
+def recourse_options(options: SolveOptions) -> SolveOptions:
+    """`options` for a master with recourse copies: whole, unless the caller chose."""
+    return replace(options, split=False if options.split is None else options.split)
+
+
+def _own(options: SolveOptions) -> SolveOptions:
+    """The caller's time limit and HiGHS options for a solve of our own (an evaluation or a
+    diagnosis), without its progress callback or cancel event."""
+    return SolveOptions(time_limit=options.time_limit, highs_options=options.highs_options)
 
 
 @dataclass
@@ -92,7 +108,9 @@ def evaluate(inputs: Inputs, base: LinearProgram, x_first: np.ndarray, copies, o
         block.upper = value.copy()
         block.integer = False  # fixed: the recourse is an LP
     model = HighsModel(lp)
-    result = model.run(SolveOptions(time_limit=options.time_limit))
+    # with the first stage fixed, splitting into period blocks pays (10 s against 12 s whole
+    # on the medium benchmark with 20 closures)
+    result = model.run(_own(options))
     x = model.values() if result.has_solution else np.zeros(lp.n_cols)
     return Evaluation(lp, builder, x, result.status)
 
@@ -243,8 +261,9 @@ def solve_robust(
         rounds += 1
         lp = master(inputs, included)
         model = HighsModel(lp)
-        result = model.run(options)
-        solution = model.solution(result, options=options)
+        run = recourse_options(options) if included else options
+        result = model.run(run)
+        solution = model.solution(result, options=run)
         if not solution.has_solution:
             return RobustOutcome(
                 inputs,
@@ -513,7 +532,7 @@ def diagnose_robust(inputs: Inputs, options: SolveOptions) -> pd.DataFrame:
         lp.add_cost(f"{name}_gap", slack.cols, 1.0 / np.maximum(scale, 1.0))
         slacks[name] = (slack, local)
     model = HighsModel(lp)
-    result = model.run(SolveOptions(time_limit=options.time_limit))
+    result = model.run(recourse_options(_own(options)))
     rows = []
     if not result.has_solution:
         rows.append(

@@ -30,7 +30,7 @@ from ..features.robust import all_copies, guards, set_floor_level
 from ..highs import HighsModel, SolveOptions
 from ..pipeline import solve_workbook
 from ..report import Block, ChartSpec, Dashboard
-from ..robust import copy_figures, evaluate, master, violated
+from ..robust import copy_figures, evaluate, master, recourse_options, violated
 from ..schema import COST_COMPONENTS, ROBUST_KINDS
 from .command import Command, CommandError, Report, fmt_money
 
@@ -134,7 +134,7 @@ def sweep(inputs: Inputs, options: SolveOptions, levels=SWEEP) -> pd.DataFrame:
                 model.change_coeffs(rows_, cols, vals)
                 if len(bound_rows):
                     model.change_row_bounds(bound_rows, lower, upper)
-            result = model.run(options)
+            result = model.run(recourse_options(options) if included else options)
             solves += 1
             if not result.has_solution:
                 break
