@@ -49,9 +49,11 @@ TOLERANCE = 1e-6
 # simplex took 498 s on the blocks (benchmarks/results/robust_20_closures.json, README).
 
 
-def recourse_options(options: SolveOptions) -> SolveOptions:
-    """`options` for a master with recourse copies: whole, unless the caller chose."""
-    return replace(options, split=False if options.split is None else options.split)
+def recourse_options(options: SolveOptions, copies: bool = True) -> SolveOptions:
+    """`options` for a master: with recourse copies, whole unless the caller chose."""
+    if not copies or options.split is not None:
+        return options
+    return replace(options, split=False)
 
 
 def _own(options: SolveOptions) -> SolveOptions:
@@ -261,7 +263,7 @@ def solve_robust(
         rounds += 1
         lp = master(inputs, included)
         model = HighsModel(lp)
-        run = recourse_options(options) if included else options
+        run = recourse_options(options, bool(included))
         result = model.run(run)
         solution = model.solution(result, options=run)
         if not solution.has_solution:

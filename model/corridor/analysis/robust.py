@@ -134,7 +134,7 @@ def sweep(inputs: Inputs, options: SolveOptions, levels=SWEEP) -> pd.DataFrame:
                 model.change_coeffs(rows_, cols, vals)
                 if len(bound_rows):
                     model.change_row_bounds(bound_rows, lower, upper)
-            result = model.run(recourse_options(options) if included else options)
+            result = model.run(recourse_options(options, bool(included)))
             solves += 1
             if not result.has_solution:
                 break
