@@ -8,11 +8,15 @@ Each route has one transit country, so closing a transit country closes one rout
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 import corridor
+import corridor.analysis.robust as robust_analysis
+import corridor.robust as robust_module
+from corridor.analysis.command import CommandError
 from corridor.analysis.robust import robust_inputs, sweep
 from corridor.analysis.stress import run_stress
 from corridor.build import build
@@ -232,6 +236,46 @@ def test_robust_command_prices_robustness_and_sweeps(tmp_path, capsys):
     )
     sweep = list(wb["Robustness sweep"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in sweep] == pytest.approx([0, 0.25, 0.5, 0.75, 1])
+
+
+def test_closures_left_unchecked_never_pass_as_a_robust_plan(tmp_path, capsys, monkeypatch):
+    """When the closures' re-plans stop (the time limit) the plan is not known to survive
+    them: found on a 50k-flow workbook with time_limit 3, where the unchecked copies read
+    as holding and the plain plan came back as "optimal". Now: no plan, exit 4, the reason
+    and what to raise, in solve, sweep and stress alike."""
+    real = robust_module.evaluate
+
+    def stopped(*args, **kwargs):
+        ev = real(*args, **kwargs)
+        return replace(ev, status="no_solution", message="stopped after 3.0 s (time limit)")
+
+    monkeypatch.setattr(robust_module, "evaluate", stopped)
+    monkeypatch.setattr(robust_analysis, "evaluate", stopped)
+    sheets = with_routes(world({"robust_min_delivery": 1}), booking_cost=[3, 3, 3])
+    for lazy in (False, True):
+        out = solve_robust(inputs_of(sheets), SolveOptions(), lazy=lazy)
+        assert out.solution.status == "no_solution"
+        assert out.solution.result.message == (
+            "the plan could not be checked against every guarded closure "
+            "(stopped after 3.0 s (time limit)): raise time_limit"
+        )
+    table = sweep(inputs_of(sheets), SolveOptions())
+    assert set(table["status"]) == {"no_solution"}
+    assert table["total_cost"].isna().all()
+    path = tmp_path / "r.xlsx"
+    write_workbook(sheets, path)
+    assert main(["solve", str(path), "-o", str(tmp_path / "out.xlsx")]) == 4
+    assert "raise time_limit" in capsys.readouterr().out
+    calls = []
+
+    def second_stops(*args, **kwargs):  # the plan is checked; the stress re-plans stop
+        calls.append(1)
+        return (real if len(calls) == 1 else stopped)(*args, **kwargs)
+
+    monkeypatch.setattr(robust_module, "evaluate", second_stops)
+    with pytest.raises(CommandError, match=r"^stress on a robust plan: the plan could not"):
+        run_stress(inputs_of(sheets), SolveOptions())
+    assert len(calls) == 2
 
 
 # ---- robust plans with sourcing: offers, demand and stocks (spec sections 6 and 7)

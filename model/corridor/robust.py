@@ -33,7 +33,7 @@ from .data import Inputs
 from .diagnose import COLUMNS, capacity_cell, rule_cell
 from .errors import quantity
 from .features.robust import Guard, RecourseBuilder, all_copies, guards
-from .highs import HighsModel, Solution, SolveOptions
+from .highs import HighsModel, Solution, SolveOptions, SolveResult
 from .lp import LinearProgram
 from .report import Block
 from .schema import RESULT_SHEETS
@@ -70,6 +70,21 @@ class Evaluation:
     builder: RecourseBuilder
     x: np.ndarray
     status: str
+    message: str = ""
+
+    @property
+    def checked(self) -> bool:
+        """Every copy's recourse was solved: only then do its figures mean anything."""
+        return self.status == "optimal"
+
+    def unchecked(self) -> SolveResult:
+        """The outcome to report when the closures could not be checked against the plan: no
+        plan can be called robust (a copy left unchecked may fail its floor)."""
+        return SolveResult(
+            "no_solution",
+            message=f"the plan could not be checked against every guarded closure "
+            f"({self.message or self.status}): raise time_limit",
+        )
 
 
 @dataclass
@@ -114,7 +129,7 @@ def evaluate(inputs: Inputs, base: LinearProgram, x_first: np.ndarray, copies, o
     # on the medium benchmark with 20 closures)
     result = model.run(_own(options))
     x = model.values() if result.has_solution else np.zeros(lp.n_cols)
-    return Evaluation(lp, builder, x, result.status)
+    return Evaluation(lp, builder, x, result.status, result.message)
 
 
 def copy_figures(ev: Evaluation, inputs: Inputs, x_first: np.ndarray) -> pd.DataFrame:
@@ -259,6 +274,12 @@ def solve_robust(
     included = [] if lazy else list(every)
     base = build(inputs)
     rounds = 0
+
+    def outcome(solution: Solution, ev=None, figures=None) -> RobustOutcome:
+        return RobustOutcome(
+            inputs, lp, solution, included, every, ev, figures, rounds, time.perf_counter() - start
+        )
+
     while True:
         rounds += 1
         lp = master(inputs, included)
@@ -267,35 +288,18 @@ def solve_robust(
         result = model.run(run)
         solution = model.solution(result, options=run)
         if not solution.has_solution:
-            return RobustOutcome(
-                inputs,
-                lp,
-                solution,
-                included,
-                every,
-                None,
-                None,
-                rounds,
-                time.perf_counter() - start,
-            )
+            return outcome(solution)
         x_first = solution.x[: base.n_cols]
         ev = evaluate(inputs, base, x_first, every, options)
+        if not ev.checked:
+            log.warning("robust round %d: %s", rounds, ev.unchecked().message)
+            return outcome(Solution(ev.unchecked()))
         figures = copy_figures(ev, inputs, x_first)
         keys = {(g.name, t) for g, t in included}
         more = violated(figures, keys) if lazy else set()
         log.info("robust round %d: %d copies, %d more bind", rounds, len(included), len(more))
         if not more:
-            return RobustOutcome(
-                inputs,
-                lp,
-                solution,
-                included,
-                every,
-                ev,
-                figures,
-                rounds,
-                time.perf_counter() - start,
-            )
+            return outcome(solution, ev, figures)
         included += [(g, t) for g, t in every if (g.name, t) in more]
 
 
@@ -307,13 +311,17 @@ def robustness_sheet(out: RobustOutcome) -> pd.DataFrame:
 
 def evaluate_closures(
     inputs: Inputs, x_first: np.ndarray, closures, options: SolveOptions
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame | None, SolveResult | None]:
     """Figures (see `copy_figures`) of closures held for one period each against a plan's
-    first stage: what the robust plan does when that closure happens."""
+    first stage: what the robust plan does when that closure happens; or, when the
+    re-plans could not be solved (the time limit), None and what stopped them."""
     md = float(inputs.settings.get("robust_min_delivery") or 0.0)
     copies = all_copies(inputs, [Guard(c, 0.0, md) for c in closures])
     base = build(inputs)
-    return copy_figures(evaluate(inputs, base, x_first, copies, options), inputs, x_first)
+    ev = evaluate(inputs, base, x_first, copies, options)
+    if not ev.checked:
+        return None, ev.unchecked()
+    return copy_figures(ev, inputs, x_first), None
 
 
 def closure_rows(

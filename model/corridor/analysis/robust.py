@@ -139,7 +139,11 @@ def sweep(inputs: Inputs, options: SolveOptions, levels=SWEEP) -> pd.DataFrame:
             if not result.has_solution:
                 break
             x_first = model.values()[:base_n]
-            figures = copy_figures(evaluate(inputs, base, x_first, every, options), inputs, x_first)
+            ev = evaluate(inputs, base, x_first, every, options)
+            if not ev.checked:  # no level is robust unless every closure was checked
+                result = ev.unchecked()
+                break
+            figures = copy_figures(ev, inputs, x_first)
             more = violated(figures, included)
             if not more:
                 break

@@ -46,7 +46,7 @@ from ..whatif import (
     worst_share,
 )
 from .batch import Footing, Job, progress, run_jobs
-from .command import Command, Report, fmt_money
+from .command import Command, CommandError, Report, fmt_money
 
 SHEET = "Stress"
 KINDS = (("transit_country", "transit"), ("chokepoint", "chokepoints"), ("corridor", "corridor"))
@@ -133,7 +133,9 @@ def _stress_robust(inputs: Inputs, options: SolveOptions):
     flow = outcome.robust.lp.columns["flow"]
     closures = used_closures(inputs, x[flow.start : flow.stop])
     x_first = x[: build(inputs).n_cols]
-    figures = evaluate_closures(inputs, x_first, closures, options)
+    figures, stopped = evaluate_closures(inputs, x_first, closures, options)
+    if figures is None:
+        raise CommandError(f"stress on a robust plan: {stopped.message}")
     table = closure_rows(figures, inputs, set()).drop(columns=["binding"])
     table["status"] = "optimal"
     groups = [g for _, g in table.groupby(["closure", "period"], sort=False)]
