@@ -227,7 +227,9 @@ def test_time_limit_without_plan_exits_4(tmp_path, capsys):
     wb = openpyxl.load_workbook(tmp_path / "t_out.xlsx")
     assert wb.sheetnames[0] == "Summary"
     assert "Flows" not in wb.sheetnames
-    assert "status: no_solution  (stopped after" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "status: no_solution  (stopped after" in out
+    assert "(Time limit reached): no plan yet, raise time_limit)" in out
 
 
 def test_highs_option_pass_through(hostile, tmp_path):

@@ -539,6 +539,8 @@ class HighsModel:
             result.status = "feasible" if has_primal else "no_solution"
             why = "interrupted" if result.interrupted else result.highs_status
             result.message = f"stopped after {seconds:.1f} s ({why})"
+            if status == HighsModelStatus.kTimeLimit and not has_primal:
+                result.message += ": no plan yet, raise time_limit"
         else:
             result.message = f"HiGHS ended with status {result.highs_status}"
         if result.status in ("optimal", "feasible") and not has_primal:

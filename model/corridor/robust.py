@@ -80,10 +80,11 @@ class Evaluation:
     def unchecked(self) -> SolveResult:
         """The outcome to report when the closures could not be checked against the plan: no
         plan can be called robust (a copy left unchecked may fail its floor)."""
+        why = self.message or self.status
+        hint = "" if why.endswith("raise time_limit") else ": raise time_limit"
         return SolveResult(
             "no_solution",
-            message=f"the plan could not be checked against every guarded closure "
-            f"({self.message or self.status}): raise time_limit",
+            message=f"the plan could not be checked against every guarded closure ({why}){hint}",
         )
 
 
