@@ -391,6 +391,25 @@ def test_the_extensive_form_with_sourcing_is_the_same_lp_in_pyomo():
     assert_same_lp(inputs_of(stocked_world({"replacement_cost": 70}, probability=0.1)))
 
 
+@pytest.mark.parametrize(("probability", "builds"), [(0, 3), (0.8, 2)])
+def test_the_sweep_at_floor_zero_starts_again_unless_a_closure_is_probable(probability, builds):
+    """The world of the probable-closure test (only CN guarded; RU books at 3, GE at 1).
+    At floor 0 without a probability no copy can hold the plan back: the sweep starts
+    again from the plan without copies (a third build) and finds CN alone, 1,000. With
+    probability 0.8 the copies' expected cost still counts at floor 0, so the model with
+    copies is kept. Either way every level equals a fresh solve."""
+    sheets = with_routes(world({"robust_min_delivery": 1}), booking_cost=[None, 3, 1])
+    sheets["Disruptions"] = [{"closure": "transit_country:CN", "probability": probability}]
+    inputs = inputs_of(sheets)
+    frame = sweep(inputs, SolveOptions(), (0.0, 1.0))
+    assert frame.attrs["builds"] == builds
+    for level, cost in zip((0.0, 1.0), frame["total_cost"], strict=True):
+        fresh = robust_inputs(inputs, level, None)
+        assert solve_workbook(fresh).results.summary["objective"] == pytest.approx(cost)
+    if probability == 0:
+        assert frame["total_cost"].tolist() == pytest.approx([1000, 1100])
+
+
 def test_the_sweep_on_one_model_agrees_with_fresh_solves_for_demand_floors():
     """Demand of 100 t with a penalty of 1,000/t (the plan's unmet is a column, so a new
     level changes the demand floor's coefficient and bound). Floor 0: CN alone, 6,000;

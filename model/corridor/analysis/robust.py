@@ -124,6 +124,11 @@ def sweep(inputs: Inputs, options: SolveOptions, levels=SWEEP) -> pd.DataFrame:
     rows, solves, builds = [], 0, 0
     for level in sorted(levels, reverse=True):
         every = [(replace(g, min_delivery=level), t) for g, t in every_guard]
+        if not any(g.min_delivery > 0 or g.probability > 0 for g, _ in every):
+            # floors of 0 and no probability: copies seldom bind, and re-solving them from
+            # the last level's basis took over 5 minutes at medium size (the copies are
+            # wholly degenerate); start again from no copy and add those that bind
+            included, model = set(), None
         while True:
             if model is None:
                 lp = master(inputs, [c for c in every if (c[0].name, c[1]) in included])
