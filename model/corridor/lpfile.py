@@ -164,14 +164,15 @@ def program_text(lp: LinearProgram) -> str:
 def model_text(m: pyo.ConcreteModel) -> str:
     """The LP file of a Pyomo model as `corridor.solve` would hand it to HiGHS."""
     form = standard_form(m)
+    a = form.arrays
     return lp_text(
-        form.cost,
-        form.lower,
-        form.upper,
-        form.integer,
-        form.matrix,
-        form.row_lower,
-        form.row_upper,
+        a.cost,
+        a.lower,
+        a.upper,
+        a.integer,
+        a.matrix,
+        a.row_lower,
+        a.row_upper,
         [v.name for v in form.columns],
         [con.name for con, _ in form.rows],
         form.offset,

@@ -224,13 +224,7 @@ def custom_rows(m: pyo.ConcreteModel, lp: LinearProgram | None) -> Iterator:
 class StandardForm:
     """A Pyomo model compiled to arrays, as a minimisation (`sign` -1 for a maximisation)."""
 
-    cost: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    integer: np.ndarray
-    matrix: sp.csc_array
-    row_lower: np.ndarray
-    row_upper: np.ndarray
+    arrays: LpArrays  # what HiGHS takes, as the program's own path passes it
     offset: float
     sign: float
     columns: list  # the VarData of each column
@@ -250,14 +244,17 @@ def standard_form(m: pyo.ConcreteModel) -> StandardForm:
     rhs = np.asarray(repn.rhs, dtype=float)
     sense = np.array([r[1] for r in repn.rows], dtype=int)
     # mixed form: sense 0 is ==, 1 is <=, -1 is >= (see pyomo.repn.plugins.standard_form)
-    return StandardForm(
+    arrays = LpArrays(
         cost=sign * np.asarray(repn.c.toarray()).ravel() if n else np.zeros(0),
         lower=np.array([-INF if v.lb is None else v.lb for v in columns], dtype=float),
         upper=np.array([INF if v.ub is None else v.ub for v in columns], dtype=float),
         integer=np.array([v.is_integer() or v.is_binary() for v in columns], dtype=bool),
-        matrix=repn.A.tocsc(),
+        matrix=sp.csc_array(repn.A.tocsc()),
         row_lower=np.where(sense == 0, rhs, np.where(sense < 0, rhs, -INF)),
         row_upper=np.where(sense == 0, rhs, np.where(sense > 0, rhs, INF)),
+    )
+    return StandardForm(
+        arrays=arrays,
         offset=sign * float(repn.c_offset[0]) if len(repn.c_offset) else 0.0,
         sign=sign,
         columns=list(columns),
@@ -273,17 +270,7 @@ def solve_model(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> So
     sign, columns = form.sign, form.columns
     # the arrays in one numpy passModel (as the program's own path); HiGHS gets no offset,
     # so the objective's constant is added back to what it reports
-    model = HighsModel(
-        LpArrays(
-            form.cost,
-            form.lower,
-            form.upper,
-            form.integer,
-            sp.csc_array(form.matrix),
-            form.row_lower,
-            form.row_upper,
-        )
-    )
+    model = HighsModel(form.arrays)
     model.handoff_seconds = time.perf_counter() - start
     result = model.run(options)
     for name in ("objective", "best_bound"):
