@@ -807,6 +807,29 @@ def join_codes(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndar
     return left_pos, order[at].astype(np.int64, copy=False)
 
 
+def end_pair_keys(a: pd.DataFrame, b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """One int64 code per (origin, destination) of each row of `a` and of `b`, equal where
+    the pair is; a blank end gives -1 in `a` and -2 in `b`, so it joins nothing."""
+    na, nb = len(a), len(b)
+    ends, _ = pd.factorize(
+        np.concatenate(
+            [
+                a["origin"].to_numpy(dtype=object),
+                a["destination"].to_numpy(dtype=object),
+                b["origin"].to_numpy(dtype=object),
+                b["destination"].to_numpy(dtype=object),
+            ]
+        )
+    )
+    ends = ends.astype(np.int64)
+    size = max(int(ends.max(initial=0)), 0) + 1
+    a_from, a_to = ends[:na], ends[na : 2 * na]
+    b_from, b_to = ends[2 * na : 2 * na + nb], ends[2 * na + nb :]
+    a_key = np.where((a_from < 0) | (a_to < 0), -1, a_from * size + a_to)
+    b_key = np.where((b_from < 0) | (b_to < 0), -2, b_from * size + b_to)
+    return a_key, b_key
+
+
 def eligible_pairs(
     rows: pd.DataFrame,
     routes: pd.DataFrame,
@@ -821,23 +844,7 @@ def eligible_pairs(
     empty = np.zeros(0, dtype=np.int64)
     if n == 0 or n_routes == 0:
         return empty, empty.copy()
-    ends, _ = pd.factorize(
-        np.concatenate(
-            [
-                routes["origin"].to_numpy(dtype=object),
-                routes["destination"].to_numpy(dtype=object),
-                rows["origin"].to_numpy(dtype=object),
-                rows["destination"].to_numpy(dtype=object),
-            ]
-        )
-    )
-    ends = ends.astype(np.int64)
-    size = max(int(ends.max()), 0) + 1
-    route_key = ends[:n_routes] * size + ends[n_routes : 2 * n_routes]
-    row_key = ends[2 * n_routes : 2 * n_routes + n] * size + ends[2 * n_routes + n :]
-    # a blank end joins nothing
-    route_key[(ends[:n_routes] < 0) | (ends[n_routes : 2 * n_routes] < 0)] = -1
-    row_key[(ends[2 * n_routes : 2 * n_routes + n] < 0) | (ends[2 * n_routes + n :] < 0)] = -2
+    route_key, row_key = end_pair_keys(routes, rows)
     # the routes in the order wanted within one pair of ends (the join keeps it)
     names = routes.index.to_numpy(dtype=object)
     perm = np.argsort(names, kind="stable") if by_name else np.arange(n_routes)
@@ -1188,22 +1195,8 @@ def check_mode_drops(
     unlisted = routes[[not isinstance(v, tuple) or not v for v in routes["commodities"]]]
     if ends.empty or unlisted.empty:
         return
-    keys, _ = pd.factorize(
-        np.concatenate(
-            [
-                unlisted["origin"].to_numpy(dtype=object),
-                unlisted["destination"].to_numpy(dtype=object),
-                ends["origin"].to_numpy(dtype=object),
-                ends["destination"].to_numpy(dtype=object),
-            ]
-        )
-    )
-    keys = keys.astype(np.int64)
-    n, size = len(unlisted), int(keys.max()) + 1
-    end_pos, route_pos = join_codes(
-        keys[2 * n : 2 * n + len(ends)] * size + keys[2 * n + len(ends) :],
-        keys[:n] * size + keys[n : 2 * n],
-    )
+    route_key, end_key = end_pair_keys(unlisted, ends)
+    end_pos, route_pos = join_codes(end_key, route_key)
     route_ids = unlisted.index.to_numpy(dtype=object)
     end_commodity = ends["commodity"].to_numpy(dtype=object)
     mode = legs["mode"].to_dict()
