@@ -160,6 +160,19 @@ def test_a_probable_closure_books_the_cheaper_recourse(probability, objective, b
     )
 
 
+def test_a_huge_cost_in_a_recourse_cost_row_is_solved_not_refused():
+    """A workbook may hold any number below 1e20; a probable closure puts the routes' costs
+    into its recourse_cost row, where HiGHS refused coefficients from 1e15 (found by the
+    cell fuzz test: "HiGHS refused the model"). GE's sea leg at 1e15 per t makes GE useless,
+    so the probable-closure world books RU: 1,000 + 300 + 0.8 x 200 = 1,460."""
+    sheets = with_routes(world({"robust_min_delivery": 1}), booking_cost=[None, 3, 1])
+    sheets["Legs"][5]["cost"] = 1e15
+    sheets["Disruptions"] = [{"closure": "transit_country:CN", "probability": 0.8}]
+    results = solve_workbook(inputs_of(sheets)).results
+    assert results.summary["objective"] == pytest.approx(1460)
+    assert results["Booking"].set_index("route")["booked"].fillna(0)["R_ru"] == pytest.approx(100)
+
+
 def test_without_robust_mode_nothing_changes():
     """The same workbook without robust_min_delivery: the same program to the last
     non-zero (booking_cost columns and Disruptions-free settings are ignored)."""

@@ -56,6 +56,7 @@ from highspy._core import (
 from scipy.sparse.csgraph import connected_components
 
 from .lp import LinearProgram
+from .schema import BIG_NUMBER
 
 # The smallest LP that `SolveOptions.split=None` solves block by block: below it the blocks'
 # set-up costs about what the split saves (benchmarks/blocks.py measures both sides).
@@ -288,6 +289,9 @@ class HighsModel:
         start = time.perf_counter()
         self.highs = _Highs()
         self.highs.setOptionValue("output_flag", False)  # before anything can print
+        # a workbook may hold any number below BIG_NUMBER, and costs are coefficients in a
+        # robust plan's recourse_cost rows: HiGHS refuses the model from 1e15 by default
+        self.highs.setOptionValue("large_matrix_value", BIG_NUMBER)
         # the arrays as passed, kept until the first change: an LP's first solve may split
         self._arrays: LpArrays | None = None
         self._split: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # x, duals
